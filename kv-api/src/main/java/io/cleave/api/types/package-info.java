@@ -1,0 +1,2 @@
+/** The value types every node knows without plugins: {@code bytes} and {@code counter}. */
+package io.cleave.api.types;
