@@ -17,7 +17,9 @@ public sealed interface PlacementOperation {
   List<Long> shardIds();
 
   /** Whether this operation changes shards (and so occupies them and a concurrency slot). */
-  boolean changesShards();
+  default boolean changesShards() {
+    return true;
+  }
 
   /**
    * Cut shard {@code shardId} at {@code splitAt}: it keeps {@code [start, splitAt)} and a new shard
@@ -31,11 +33,6 @@ public sealed interface PlacementOperation {
     @Override
     public List<Long> shardIds() {
       return List.of(shardId);
-    }
-
-    @Override
-    public boolean changesShards() {
-      return true;
     }
   }
 
@@ -51,11 +48,6 @@ public sealed interface PlacementOperation {
     @Override
     public List<Long> shardIds() {
       return List.of(leftShardId, rightShardId);
-    }
-
-    @Override
-    public boolean changesShards() {
-      return true;
     }
   }
 

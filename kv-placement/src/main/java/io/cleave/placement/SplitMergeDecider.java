@@ -128,20 +128,24 @@ public final class SplitMergeDecider {
       for (KeyspaceDescriptor k : view.keyspaces()) {
         keyspaces.put(k.getId(), k);
       }
-      Map<Long, Integer> keyspaceOfShard = new HashMap<>();
-      for (ShardDescriptor s : view.shards()) {
-        shardCount.merge(s.getKeyspaceId(), 1, Integer::sum);
-        keyspaceOfShard.put(s.getShardId(), s.getKeyspaceId());
-      }
       int running = 0;
       for (PlacementOperation op : view.inFlight()) {
-        if (!op.changesShards()) {
-          continue;
+        if (op.changesShards()) {
+          running++;
+          busy.addAll(op.shardIds());
         }
-        running++;
-        busy.addAll(op.shardIds());
-        Integer keyspace = keyspaceOfShard.get(op.shardIds().get(0));
-        if (keyspace != null) {
+      }
+      // One pass over the shards; only the few busy ones need their keyspace remembered.
+      Map<Long, Integer> keyspaceOfBusy = new HashMap<>();
+      for (ShardDescriptor s : view.shards()) {
+        shardCount.merge(s.getKeyspaceId(), 1, Integer::sum);
+        if (busy.contains(s.getShardId())) {
+          keyspaceOfBusy.put(s.getShardId(), s.getKeyspaceId());
+        }
+      }
+      for (PlacementOperation op : view.inFlight()) {
+        Integer keyspace = keyspaceOfBusy.get(op.shardIds().get(0));
+        if (op.changesShards() && keyspace != null) {
           (op instanceof Merge ? pendingMerges : pendingSplits).merge(keyspace, 1, Integer::sum);
         }
       }
