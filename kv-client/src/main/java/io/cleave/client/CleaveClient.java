@@ -1,0 +1,534 @@
+package io.cleave.client;
+
+import io.cleave.api.ValuePerKey;
+import io.cleave.api.v1.BatchEntry;
+import io.cleave.api.v1.BatchRequest;
+import io.cleave.api.v1.BatchResult;
+import io.cleave.api.v1.CommandRequest;
+import io.cleave.api.v1.CompareAndSetRequest;
+import io.cleave.api.v1.DeleteRequest;
+import io.cleave.api.v1.GetRequest;
+import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.PutRequest;
+import io.cleave.api.v1.QueryRequest;
+import io.cleave.api.v1.ReadConsistency;
+import io.cleave.api.v1.RouteHint;
+import io.cleave.client.internal.AnyNode;
+import io.cleave.client.internal.Backoff;
+import io.cleave.client.internal.BatchOp;
+import io.cleave.client.internal.Channels;
+import io.cleave.client.internal.Counters;
+import io.cleave.client.internal.Dispatcher;
+import io.cleave.client.internal.MapLoader;
+import io.cleave.client.internal.RoutingCache;
+import io.cleave.client.internal.SingleKeyOp;
+import io.grpc.ChannelCredentials;
+import io.grpc.Deadline;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A connection to a Cleave cluster. Thread-safe; make one per cluster and share it.
+ *
+ * <pre>{@code
+ * try (CleaveClient client = CleaveClient.builder().endpoints("127.0.0.1:7001").build()) {
+ *   client.put("users", Bytes.utf8("ada"), Bytes.utf8("lovelace")).join();
+ *   GetResult r = client.blocking().get("users", Bytes.utf8("ada"));
+ * }
+ * }</pre>
+ *
+ * <p>Every call is sent to the leader of the shard owning its key, found in a routing cache that is
+ * loaded from any endpoint on first use and repaired from the errors nodes return after a split,
+ * merge or leader change. Retryable failures are retried with backoff within the call's timeout
+ * (the client's default unless the call's options set one); see {@link ClientMetrics} for what that
+ * costs. Calls throw {@link IllegalArgumentException} synchronously for a key that is empty or
+ * longer than {@link io.cleave.api.Limits#MAX_KEY_BYTES}; every other failure completes the future
+ * with a {@link CleaveException}.
+ */
+public final class CleaveClient implements AutoCloseable {
+  private final Duration defaultTimeout;
+  private final Channels channels;
+  private final Counters counters = new Counters();
+  private final ScheduledExecutorService scheduler;
+  private final Dispatcher dispatcher;
+  private final Admin admin;
+  private final BlockingClient blocking;
+
+  private CleaveClient(Builder builder) {
+    this.defaultTimeout = builder.defaultTimeout;
+    Backoff backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
+    this.channels = new Channels(builder.channelFactory(), backoff.maxNanos());
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "cleave-client-retry");
+              t.setDaemon(true); // a forgotten close() must not keep the JVM alive
+              return t;
+            });
+    timer.setRemoveOnCancelPolicy(true);
+    this.scheduler = timer;
+    RoutingCache cache = new RoutingCache();
+    AnyNode anyNode = new AnyNode(builder.endpoints, cache, channels);
+    MapLoader maps = new MapLoader(anyNode, cache, counters);
+    this.dispatcher =
+        new Dispatcher(cache, channels, maps, backoff, builder.maxRetries, scheduler, counters);
+    this.admin = new Admin(anyNode, this::deadline);
+    this.blocking = new BlockingClient(this);
+  }
+
+  /** A builder; {@link Builder#endpoints} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The same calls, blocking: waits for each and rethrows its {@link CleaveException}. */
+  public BlockingClient blocking() {
+    return blocking;
+  }
+
+  /** Keyspace and cluster administration. */
+  public Admin admin() {
+    return admin;
+  }
+
+  /** A snapshot of the client's running totals (calls, RPC attempts, retries, map reloads). */
+  public ClientMetrics metrics() {
+    return new ClientMetrics(
+        counters.calls.sum(),
+        counters.attempts.sum(),
+        counters.routingRetries.sum(),
+        counters.backoffRetries.sum(),
+        counters.mapReloads.sum(),
+        counters.failures.sum());
+  }
+
+  /**
+   * A handle on {@code keyspace} that encodes commands and queries with {@code type}'s codecs. The
+   * type must be the one the keyspace was registered with (its {@link ValuePerKey#name()}); the
+   * client does not check, a mismatch shows as INVALID_ARGUMENT or garbage results.
+   */
+  public <V, C, Q, R> TypedKeyspace<V, C, Q, R> keyspace(
+      String keyspace, ValuePerKey<V, C, Q, R> type) {
+    Dispatcher.checkKeyspace(keyspace);
+    return new TypedKeyspace<>(this, keyspace, Objects.requireNonNull(type));
+  }
+
+  // ---------------------------------------------------------------- single key
+
+  /** Reads {@code key}, linearizably. */
+  public CompletableFuture<GetResult> get(String keyspace, Bytes key) {
+    return get(keyspace, key, ReadOptions.DEFAULT);
+  }
+
+  /** Reads {@code key}. */
+  public CompletableFuture<GetResult> get(String keyspace, Bytes key, ReadOptions options) {
+    return single(
+        keyspace,
+        key,
+        false,
+        KvServiceGrpc.getGetMethod(),
+        route ->
+            GetRequest.newBuilder()
+                .setKeyspace(keyspace)
+                .setKey(key.toByteString())
+                .setConsistency(consistency(options))
+                .setRoute(route)
+                .build(),
+        options.timeout(),
+        r -> r.getFound() ? new GetResult(true, Bytes.of(r.getValue()), r.getVersion()) : miss());
+  }
+
+  /** Sets {@code key} to {@code value}; completes with the key's new version. */
+  public CompletableFuture<Long> put(String keyspace, Bytes key, Bytes value) {
+    return put(keyspace, key, value, WriteOptions.DEFAULT);
+  }
+
+  /** Sets {@code key} to {@code value}; completes with the key's new version. */
+  public CompletableFuture<Long> put(
+      String keyspace, Bytes key, Bytes value, WriteOptions options) {
+    Objects.requireNonNull(value, "value");
+    return single(
+        keyspace,
+        key,
+        true,
+        KvServiceGrpc.getPutMethod(),
+        route ->
+            PutRequest.newBuilder()
+                .setKeyspace(keyspace)
+                .setKey(key.toByteString())
+                .setValue(value.toByteString())
+                .setRoute(route)
+                .build(),
+        options.timeout(),
+        r -> r.getVersion());
+  }
+
+  /** Deletes {@code key}; completes with whether it existed. */
+  public CompletableFuture<Boolean> delete(String keyspace, Bytes key) {
+    return delete(keyspace, key, WriteOptions.DEFAULT);
+  }
+
+  /** Deletes {@code key}; completes with whether it existed. */
+  public CompletableFuture<Boolean> delete(String keyspace, Bytes key, WriteOptions options) {
+    return single(
+        keyspace,
+        key,
+        true,
+        KvServiceGrpc.getDeleteMethod(),
+        route ->
+            DeleteRequest.newBuilder()
+                .setKeyspace(keyspace)
+                .setKey(key.toByteString())
+                .setRoute(route)
+                .build(),
+        options.timeout(),
+        r -> r.getDeleted());
+  }
+
+  /** Atomically applies {@code update} to {@code key} if {@code expected} holds. */
+  public CompletableFuture<CasResult> compareAndSet(
+      String keyspace, Bytes key, Expectation expected, Update update) {
+    return compareAndSet(keyspace, key, expected, update, WriteOptions.DEFAULT);
+  }
+
+  /** Atomically applies {@code update} to {@code key} if {@code expected} holds. */
+  public CompletableFuture<CasResult> compareAndSet(
+      String keyspace, Bytes key, Expectation expected, Update update, WriteOptions options) {
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(update, "update");
+    return single(
+        keyspace,
+        key,
+        true,
+        KvServiceGrpc.getCompareAndSetMethod(),
+        route -> {
+          CompareAndSetRequest.Builder request =
+              CompareAndSetRequest.newBuilder()
+                  .setKeyspace(keyspace)
+                  .setKey(key.toByteString())
+                  .setRoute(route);
+          expected.applyTo(request);
+          update.applyTo(request);
+          return request.build();
+        },
+        options.timeout(),
+        r -> new CasResult(r.getSucceeded(), r.getFound(), Bytes.of(r.getValue()), r.getVersion()));
+  }
+
+  /**
+   * Runs a command of the keyspace's value type on {@code key}; completes with the encoded result.
+   * Commands are not idempotent in general: one whose deadline passes in flight fails with {@link
+   * UnknownOutcomeException} and is not retried.
+   */
+  public CompletableFuture<Bytes> command(String keyspace, Bytes key, Bytes argument) {
+    return command(keyspace, key, argument, WriteOptions.DEFAULT);
+  }
+
+  /** Runs a command; see {@link #command(String, Bytes, Bytes)}. */
+  public CompletableFuture<Bytes> command(
+      String keyspace, Bytes key, Bytes argument, WriteOptions options) {
+    Objects.requireNonNull(argument, "argument");
+    return single(
+        keyspace,
+        key,
+        true,
+        KvServiceGrpc.getCommandMethod(),
+        route ->
+            CommandRequest.newBuilder()
+                .setKeyspace(keyspace)
+                .setKey(key.toByteString())
+                .setArgument(argument.toByteString())
+                .setRoute(route)
+                .build(),
+        options.timeout(),
+        r -> Bytes.of(r.getResult()));
+  }
+
+  /** Runs a query of the keyspace's value type; empty when the key does not exist. */
+  public CompletableFuture<Optional<Bytes>> query(String keyspace, Bytes key, Bytes argument) {
+    return query(keyspace, key, argument, ReadOptions.DEFAULT);
+  }
+
+  /** Runs a query of the keyspace's value type; empty when the key does not exist. */
+  public CompletableFuture<Optional<Bytes>> query(
+      String keyspace, Bytes key, Bytes argument, ReadOptions options) {
+    Objects.requireNonNull(argument, "argument");
+    return single(
+        keyspace,
+        key,
+        false,
+        KvServiceGrpc.getQueryMethod(),
+        route ->
+            QueryRequest.newBuilder()
+                .setKeyspace(keyspace)
+                .setKey(key.toByteString())
+                .setArgument(argument.toByteString())
+                .setConsistency(consistency(options))
+                .setRoute(route)
+                .build(),
+        options.timeout(),
+        r -> r.getFound() ? Optional.of(Bytes.of(r.getResult())) : Optional.empty());
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  /**
+   * Reads many keys. They are grouped by shard and the groups read in parallel; the results come
+   * back in the order of {@code keys}. Each group is linearizable on its own; the batch as a whole
+   * is not a snapshot across shards.
+   */
+  public CompletableFuture<List<GetResult>> batchGet(String keyspace, List<Bytes> keys) {
+    return batchGet(keyspace, keys, ReadOptions.DEFAULT);
+  }
+
+  /** Reads many keys; see {@link #batchGet(String, List)}. */
+  public CompletableFuture<List<GetResult>> batchGet(
+      String keyspace, List<Bytes> keys, ReadOptions options) {
+    return batch(
+        keyspace,
+        BatchRequest.Kind.GET,
+        keyEntries(keys),
+        consistency(options),
+        options.timeout(),
+        r -> r.getFound() ? new GetResult(true, Bytes.of(r.getPayload()), r.getVersion()) : miss());
+  }
+
+  /**
+   * Writes many keys; completes with each key's new version, in the order of {@code entries}.
+   * Atomic per shard only: on failure some shards' groups may have been applied.
+   */
+  public CompletableFuture<List<Long>> batchPut(String keyspace, List<KeyValue> entries) {
+    return batchPut(keyspace, entries, WriteOptions.DEFAULT);
+  }
+
+  /** Writes many keys; see {@link #batchPut(String, List)}. */
+  public CompletableFuture<List<Long>> batchPut(
+      String keyspace, List<KeyValue> entries, WriteOptions options) {
+    return batch(
+        keyspace,
+        BatchRequest.Kind.PUT,
+        pairEntries(entries),
+        ReadConsistency.LINEARIZABLE,
+        options.timeout(),
+        BatchResult::getVersion);
+  }
+
+  /** Deletes many keys; completes with whether each existed, in the order of {@code keys}. */
+  public CompletableFuture<List<Boolean>> batchDelete(String keyspace, List<Bytes> keys) {
+    return batchDelete(keyspace, keys, WriteOptions.DEFAULT);
+  }
+
+  /** Deletes many keys; see {@link #batchDelete(String, List)}. */
+  public CompletableFuture<List<Boolean>> batchDelete(
+      String keyspace, List<Bytes> keys, WriteOptions options) {
+    return batch(
+        keyspace,
+        BatchRequest.Kind.DELETE,
+        keyEntries(keys),
+        ReadConsistency.LINEARIZABLE,
+        options.timeout(),
+        BatchResult::getFound);
+  }
+
+  /**
+   * Runs a command on each key (the {@link KeyValue#value()} is its encoded argument); completes
+   * with the encoded results in the order of {@code commands}.
+   */
+  public CompletableFuture<List<Bytes>> batchCommand(String keyspace, List<KeyValue> commands) {
+    return batchCommand(keyspace, commands, WriteOptions.DEFAULT);
+  }
+
+  /** Runs many commands; see {@link #batchCommand(String, List)}. */
+  public CompletableFuture<List<Bytes>> batchCommand(
+      String keyspace, List<KeyValue> commands, WriteOptions options) {
+    return batch(
+        keyspace,
+        BatchRequest.Kind.COMMAND,
+        pairEntries(commands),
+        ReadConsistency.LINEARIZABLE,
+        options.timeout(),
+        r -> Bytes.of(r.getPayload()));
+  }
+
+  /** Shuts down every channel and the retry timer; calls in flight fail. */
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    channels.close();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private <Q, A, T> CompletableFuture<T> single(
+      String keyspace,
+      Bytes key,
+      boolean write,
+      MethodDescriptor<Q, A> method,
+      Function<RouteHint, Q> request,
+      Duration timeout,
+      Function<A, T> result) {
+    Objects.requireNonNull(key, "key");
+    SingleKeyOp<Q, A> op = new SingleKeyOp<>(method, key.array(), write, request);
+    return dispatcher
+        .execute(keyspace, op, deadline(timeout))
+        .thenApply(v -> result.apply(op.response()));
+  }
+
+  private <T> CompletableFuture<List<T>> batch(
+      String keyspace,
+      BatchRequest.Kind kind,
+      List<BatchEntry> entries,
+      ReadConsistency consistency,
+      Duration timeout,
+      Function<BatchResult, T> result) {
+    BatchOp op = new BatchOp(keyspace, kind, entries, consistency);
+    return dispatcher
+        .execute(keyspace, op, deadline(timeout))
+        .thenApply(v -> op.results().stream().map(result).toList());
+  }
+
+  private static List<BatchEntry> keyEntries(Collection<Bytes> keys) {
+    List<BatchEntry> entries = new ArrayList<>(keys.size());
+    for (Bytes key : keys) {
+      entries.add(
+          BatchEntry.newBuilder().setKey(Objects.requireNonNull(key).toByteString()).build());
+    }
+    return entries;
+  }
+
+  private static List<BatchEntry> pairEntries(Collection<KeyValue> pairs) {
+    List<BatchEntry> entries = new ArrayList<>(pairs.size());
+    for (KeyValue pair : pairs) {
+      entries.add(
+          BatchEntry.newBuilder()
+              .setKey(pair.key().toByteString())
+              .setPayload(pair.value().toByteString())
+              .build());
+    }
+    return entries;
+  }
+
+  private static ReadConsistency consistency(ReadOptions options) {
+    return options.consistency() == Consistency.STALE
+        ? ReadConsistency.STALE
+        : ReadConsistency.LINEARIZABLE;
+  }
+
+  private static GetResult miss() {
+    return GetResult.NOT_FOUND;
+  }
+
+  private Deadline deadline(Duration timeout) {
+    Duration budget = timeout == null ? defaultTimeout : timeout;
+    return Deadline.after(budget.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Configures a {@link CleaveClient}. */
+  public static final class Builder {
+    private List<String> endpoints = List.of();
+    private Duration defaultTimeout = Duration.ofSeconds(5);
+    private int maxRetries = 10;
+    private Duration initialBackoff = Duration.ofMillis(20);
+    private Duration maxBackoff = Duration.ofSeconds(1);
+    private ChannelCredentials credentials = InsecureChannelCredentials.create();
+    private Function<String, ManagedChannelBuilder<?>> channelBuilder;
+
+    private Builder() {}
+
+    /**
+     * Node addresses ({@code host:port}) to load the cluster map from; any one that answers is
+     * enough, the map names the rest. Required.
+     */
+    public Builder endpoints(String... endpoints) {
+      return endpoints(Arrays.asList(endpoints));
+    }
+
+    /** Node addresses to load the cluster map from; see {@link #endpoints(String...)}. */
+    public Builder endpoints(Collection<String> endpoints) {
+      this.endpoints = List.copyOf(endpoints);
+      return this;
+    }
+
+    /** Time budget of a call, retries included, unless its options set another. Default 5 s. */
+    public Builder defaultTimeout(Duration timeout) {
+      this.defaultTimeout = Options.positive(timeout);
+      return this;
+    }
+
+    /**
+     * Retries allowed per call (per shard group, for batches) after its first attempt; the deadline
+     * usually ends a call sooner. Default 10.
+     */
+    public Builder maxRetries(int maxRetries) {
+      if (maxRetries < 0) {
+        throw new IllegalArgumentException("maxRetries must be >= 0, got " + maxRetries);
+      }
+      this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /**
+     * Exponential backoff between retries that wait (busy shard, node down, no leader), with
+     * jitter. Default 20 ms doubling up to 1 s. {@code max} is also how long a node that refused a
+     * connection is avoided.
+     */
+    public Builder backoff(Duration initial, Duration max) {
+      this.initialBackoff = Options.positive(initial);
+      this.maxBackoff = Options.positive(max);
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("max backoff " + max + " < initial " + initial);
+      }
+      return this;
+    }
+
+    /**
+     * Transport security of the channels to nodes; plaintext by default. Pass {@code
+     * TlsChannelCredentials.create()} (or a configured builder's) for TLS.
+     */
+    public Builder credentials(ChannelCredentials credentials) {
+      this.credentials = Objects.requireNonNull(credentials);
+      return this;
+    }
+
+    /**
+     * Full control over how the channel to a node address is built (keepalive, interceptors, a test
+     * transport). Overrides {@link #credentials}. The client calls {@code build()} on the result
+     * once per address and owns the channel.
+     */
+    public Builder channelBuilder(Function<String, ManagedChannelBuilder<?>> channelBuilder) {
+      this.channelBuilder = Objects.requireNonNull(channelBuilder);
+      return this;
+    }
+
+    /** The client. Connects lazily: nothing is dialled until the first call. */
+    public CleaveClient build() {
+      if (endpoints.isEmpty()) {
+        throw new IllegalArgumentException("at least one endpoint is required");
+      }
+      return new CleaveClient(this);
+    }
+
+    private Function<String, ManagedChannelBuilder<?>> channelFactory() {
+      if (channelBuilder != null) {
+        return channelBuilder;
+      }
+      ChannelCredentials creds = credentials;
+      return address -> Grpc.newChannelBuilder(address, creds);
+    }
+  }
+}

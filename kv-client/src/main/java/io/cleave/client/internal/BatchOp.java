@@ -1,0 +1,91 @@
+package io.cleave.client.internal;
+
+import io.cleave.api.v1.BatchEntry;
+import io.cleave.api.v1.BatchRequest;
+import io.cleave.api.v1.BatchResponse;
+import io.cleave.api.v1.BatchResult;
+import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.ReadConsistency;
+import io.cleave.api.v1.RouteHint;
+import io.grpc.MethodDescriptor;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A multi-key call. The dispatcher hands it the indices of the keys of one shard at a time; the
+ * results land at those indices, so the caller gets them back in its own order whatever the
+ * grouping was.
+ */
+public final class BatchOp implements KeyOp<BatchRequest, BatchResponse> {
+  private final String keyspace;
+  private final BatchRequest.Kind kind;
+  private final List<BatchEntry> entries;
+  private final ReadConsistency consistency;
+  private final BatchResult[] results;
+
+  /**
+   * @param entries the keys (and payloads) in the caller's order
+   * @param consistency for GET; ignored by nodes for writes
+   */
+  public BatchOp(
+      String keyspace,
+      BatchRequest.Kind kind,
+      List<BatchEntry> entries,
+      ReadConsistency consistency) {
+    this.keyspace = keyspace;
+    this.kind = kind;
+    this.entries = List.copyOf(entries);
+    this.consistency = consistency;
+    this.results = new BatchResult[entries.size()];
+  }
+
+  @Override
+  public MethodDescriptor<BatchRequest, BatchResponse> method() {
+    return KvServiceGrpc.getBatchMethod();
+  }
+
+  @Override
+  public int size() {
+    return entries.size();
+  }
+
+  @Override
+  public byte[] key(int index) {
+    return entries.get(index).getKey().toByteArray();
+  }
+
+  @Override
+  public boolean write() {
+    return kind != BatchRequest.Kind.GET;
+  }
+
+  @Override
+  public BatchRequest request(RouteHint route, int[] indices) {
+    BatchRequest.Builder request =
+        BatchRequest.newBuilder()
+            .setKeyspace(keyspace)
+            .setKind(kind)
+            .setConsistency(consistency)
+            .setRoute(route);
+    for (int index : indices) {
+      request.addEntries(entries.get(index));
+    }
+    return request.build();
+  }
+
+  @Override
+  public void accept(int[] indices, BatchResponse response) {
+    if (response.getResultsCount() != indices.length) {
+      throw new IllegalStateException(
+          "node answered " + response.getResultsCount() + " results for " + indices.length);
+    }
+    for (int i = 0; i < indices.length; i++) {
+      results[indices[i]] = response.getResults(i);
+    }
+  }
+
+  /** The results in the caller's order, once the dispatcher's future completed. */
+  public List<BatchResult> results() {
+    return Arrays.asList(results.clone());
+  }
+}

@@ -1,0 +1,325 @@
+package io.cleave.client.internal;
+
+import io.cleave.api.Limits;
+import io.cleave.api.v1.ShardDescriptor;
+import io.cleave.api.v1.ShardError;
+import io.cleave.client.CleaveException;
+import io.cleave.client.KeyspaceNotFoundException;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The routing and retry loop of every data call, in one place (docs/design/0003-client-routing.md
+ * has the rules and why).
+ *
+ * <p>A call's keys are grouped by the cached shard that owns them and each group is sent to that
+ * shard's leader. A group that fails with a retryable error repairs the cache and goes back through
+ * grouping, because after a split its keys may belong to two shards. Every group has its own
+ * attempt count, bounded by {@code maxRetries}; all groups share the call's deadline, and no
+ * backoff is slept that would end past it.
+ */
+public final class Dispatcher {
+  private final RoutingCache cache;
+  private final Channels channels;
+  private final MapLoader maps;
+  private final Backoff backoff;
+  private final int maxRetries;
+  private final ScheduledExecutorService scheduler;
+  private final Counters counters;
+
+  /**
+   * @param maxRetries retries allowed per group of keys after its first attempt
+   * @param scheduler runs retries after their backoff; never blocks
+   */
+  public Dispatcher(
+      RoutingCache cache,
+      Channels channels,
+      MapLoader maps,
+      Backoff backoff,
+      int maxRetries,
+      ScheduledExecutorService scheduler,
+      Counters counters) {
+    this.cache = cache;
+    this.channels = channels;
+    this.maps = maps;
+    this.backoff = backoff;
+    this.maxRetries = maxRetries;
+    this.scheduler = scheduler;
+    this.counters = counters;
+  }
+
+  /**
+   * Runs {@code op} on {@code keyspace}. The future completes when every key has its answer in
+   * {@code op}, or fails with a {@link CleaveException} at the first group that cannot be served. A
+   * failed batch write may have been applied on some shards: batches are atomic per shard only.
+   *
+   * @throws IllegalArgumentException at once, before any RPC, for a key the nodes would refuse
+   */
+  public CompletableFuture<Void> execute(String keyspace, KeyOp<?, ?> op, Deadline deadline) {
+    checkKeyspace(keyspace);
+    for (int i = 0; i < op.size(); i++) {
+      checkKey(op.key(i));
+    }
+    counters.calls.increment();
+    Call<?, ?> call = new Call<>(keyspace, op, deadline);
+    if (op.size() == 0) {
+      call.done.complete(null);
+    } else {
+      int[] all = new int[op.size()];
+      Arrays.setAll(all, i -> i);
+      route(call, all, 0, null);
+    }
+    return call.done;
+  }
+
+  /** Rejects a keyspace name no node would accept. */
+  public static void checkKeyspace(String keyspace) {
+    if (keyspace == null
+        || keyspace.isEmpty()
+        || keyspace.length() > Limits.MAX_KEYSPACE_NAME_CHARS) {
+      throw new IllegalArgumentException(
+          "keyspace name must have 1 to " + Limits.MAX_KEYSPACE_NAME_CHARS + " characters");
+    }
+  }
+
+  /** Rejects a key no node would accept. */
+  public static void checkKey(byte[] key) {
+    if (key == null || key.length == 0) {
+      throw new IllegalArgumentException("key must not be empty");
+    }
+    if (key.length > Limits.MAX_KEY_BYTES) {
+      throw new IllegalArgumentException(
+          "key has " + key.length + " bytes, more than " + Limits.MAX_KEY_BYTES);
+    }
+  }
+
+  /** The state one public call shares among its groups and attempts. */
+  private static final class Call<Q, A> {
+    final String keyspace;
+    final KeyOp<Q, A> op;
+    final Deadline deadline;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    final AtomicInteger pending;
+    // NOT_FOUND reloads the map once per call: the keyspace may be new or re-created.
+    final AtomicBoolean keyspaceReloaded = new AtomicBoolean();
+
+    Call(String keyspace, KeyOp<Q, A> op, Deadline deadline) {
+      this.keyspace = keyspace;
+      this.op = op;
+      this.deadline = deadline;
+      this.pending = new AtomicInteger(op.size());
+    }
+  }
+
+  private <Q, A> void route(Call<Q, A> call, int[] indices, int attempt, Throwable last) {
+    if (call.done.isDone()) {
+      return; // another group failed the call; do not spend RPCs on an answer nobody reads
+    }
+    if (call.deadline.isExpired()) {
+      fail(call, last != null ? last : deadlineExceeded(call));
+      return;
+    }
+    KeyspaceRoutes routes = cache.keyspace(call.keyspace);
+    if (routes == null || routes.keyspace().getDeleting()) {
+      if (call.keyspaceReloaded.compareAndSet(false, true)) {
+        maps.reload(call.deadline)
+            .whenComplete(
+                (v, error) -> {
+                  if (error == null) {
+                    route(call, indices, attempt, last);
+                  } else {
+                    retry(call, indices, attempt, error, backoff.delayNanos(attempt), false);
+                  }
+                });
+      } else {
+        fail(call, new KeyspaceNotFoundException(call.keyspace, last));
+      }
+      return;
+    }
+    Map<ShardRoute, List<Integer>> groups = new LinkedHashMap<>();
+    List<Integer> misses = new ArrayList<>();
+    for (int index : indices) {
+      ShardRoute shard = routes.find(routes.routingKey(call.op.key(index)));
+      if (shard == null) {
+        misses.add(index);
+      } else {
+        groups.computeIfAbsent(shard, s -> new ArrayList<>()).add(index);
+      }
+    }
+    if (!misses.isEmpty()) {
+      // A hole in the cache: a repair dropped a shard no node has told us about yet.
+      CleaveException hole =
+          new CleaveException(Status.Code.UNAVAILABLE, "no cached shard owns the key", last);
+      retry(call, toArray(misses), attempt, hole, delayFor(attempt), true);
+    }
+    for (Map.Entry<ShardRoute, List<Integer>> group : groups.entrySet()) {
+      List<Integer> members = group.getValue();
+      // Nodes cap a batch; a big group goes as several calls to the same shard.
+      for (int from = 0; from < members.size(); from += Limits.MAX_BATCH_ENTRIES) {
+        int to = Math.min(members.size(), from + Limits.MAX_BATCH_ENTRIES);
+        send(call, group.getKey(), toArray(members.subList(from, to)), attempt);
+      }
+    }
+  }
+
+  private <Q, A> void send(Call<Q, A> call, ShardRoute shard, int[] indices, int attempt) {
+    ShardRoute.Target target = shard.target(cache::addressOf, channels::isDown);
+    if (target == null) {
+      CleaveException unknown =
+          new CleaveException(
+              Status.Code.UNAVAILABLE, "no known address for the replicas of " + shard, null);
+      retry(call, indices, attempt, unknown, delayFor(attempt), true);
+      return;
+    }
+    CompletableFuture<A> response;
+    try {
+      response =
+          Rpc.call(
+              channels.get(target.address()),
+              call.op.method(),
+              call.op.request(shard.hint(), indices),
+              call.deadline);
+    } catch (RuntimeException e) {
+      fail(call, e);
+      return;
+    }
+    counters.attempts.increment();
+    response.whenComplete(
+        (answer, error) -> {
+          if (error != null) {
+            onFailure(call, shard, target, indices, attempt, error);
+            return;
+          }
+          try {
+            call.op.accept(indices, answer);
+          } catch (RuntimeException e) {
+            fail(call, new CleaveException(Status.Code.INTERNAL, e.getMessage(), e));
+            return;
+          }
+          if (call.pending.addAndGet(-indices.length) == 0) {
+            call.done.complete(null);
+          }
+        });
+  }
+
+  private <Q, A> void onFailure(
+      Call<Q, A> call,
+      ShardRoute shard,
+      ShardRoute.Target target,
+      int[] indices,
+      int attempt,
+      Throwable error) {
+    Status.Code code = Status.fromThrowable(error).getCode();
+    if (code == Status.Code.NOT_FOUND) {
+      // The keyspace may have been created or re-created since the map was loaded: reload once.
+      if (call.keyspaceReloaded.compareAndSet(false, true)) {
+        retry(call, indices, attempt, error, 0, true);
+      } else {
+        fail(call, new KeyspaceNotFoundException(call.keyspace, error));
+      }
+      return;
+    }
+    if (code != Status.Code.UNAVAILABLE) {
+      fail(call, error); // INVALID_ARGUMENT, FAILED_PRECONDITION, DEADLINE_EXCEEDED...: final
+      return;
+    }
+    ShardError detail = Errors.shardError(error);
+    ShardError.Code reason = detail == null ? ShardError.Code.CODE_UNSPECIFIED : detail.getCode();
+    switch (reason) {
+      case NOT_LEADER -> {
+        counters.routingRetries.increment();
+        String leaderId = detail.getLeaderNodeId();
+        String leaderAddress = detail.getLeaderAddress();
+        if (leaderId.isEmpty() && leaderAddress.isEmpty()) {
+          shard.leaderUnknown(target.nodeId());
+          retry(call, indices, attempt, error, backoff.delayNanos(attempt), false);
+        } else {
+          cache.learnNode(leaderId, leaderAddress);
+          shard.leaderIs(leaderId, leaderAddress);
+          // Straight to the named leader; back off only if it named the node we just asked.
+          boolean same = leaderId.equals(target.nodeId()) || leaderAddress.equals(target.address());
+          retry(call, indices, attempt, error, same ? backoff.delayNanos(attempt) : 0, false);
+        }
+      }
+      case EPOCH_MISMATCH, SHARD_NOT_FOUND -> {
+        counters.routingRetries.increment();
+        List<ShardDescriptor> current = detail.getCurrentShardsList();
+        boolean repaired = !current.isEmpty() && cache.repair(current);
+        // Without a usable repair the node knows no more than we do: ask for the whole map.
+        retry(call, indices, attempt, error, repaired ? 0 : delayFor(attempt), !repaired);
+      }
+      case SHARD_BUSY -> {
+        counters.backoffRetries.increment();
+        retry(call, indices, attempt, error, backoff.delayNanos(attempt), false);
+      }
+      default -> {
+        // The node is down or has no leader for the shard: another replica may answer.
+        counters.backoffRetries.increment();
+        channels.markDown(target.address());
+        shard.leaderUnknown(target.nodeId());
+        retry(call, indices, attempt, error, delayFor(attempt), attempt > 0);
+      }
+    }
+  }
+
+  /** No wait before the first retry (another replica or a fresh map may fix it), backoff after. */
+  private long delayFor(int attempt) {
+    return attempt == 0 ? 0 : backoff.delayNanos(attempt - 1);
+  }
+
+  private <Q, A> void retry(
+      Call<Q, A> call,
+      int[] indices,
+      int attempt,
+      Throwable cause,
+      long delayNanos,
+      boolean reloadFirst) {
+    if (attempt >= maxRetries || delayNanos >= call.deadline.timeRemaining(TimeUnit.NANOSECONDS)) {
+      // Out of budget, or the wait alone would cross the deadline: report the real cause now
+      // rather than a DEADLINE_EXCEEDED later.
+      fail(call, cause);
+      return;
+    }
+    Runnable next =
+        () -> {
+          if (!reloadFirst) {
+            route(call, indices, attempt + 1, cause);
+            return;
+          }
+          maps.reload(call.deadline)
+              .whenComplete((v, error) -> route(call, indices, attempt + 1, cause));
+        };
+    if (delayNanos <= 0) {
+      next.run();
+    } else {
+      scheduler.schedule(next, delayNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private <Q, A> void fail(Call<Q, A> call, Throwable cause) {
+    if (call.done.completeExceptionally(Errors.toException(cause, call.op.write()))) {
+      counters.failures.increment();
+    }
+  }
+
+  private static CleaveException deadlineExceeded(Call<?, ?> call) {
+    return new CleaveException(
+        Status.Code.DEADLINE_EXCEEDED,
+        "deadline passed before a node was reached in keyspace '" + call.keyspace + "'",
+        null);
+  }
+
+  private static int[] toArray(List<Integer> indices) {
+    return indices.stream().mapToInt(Integer::intValue).toArray();
+  }
+}
