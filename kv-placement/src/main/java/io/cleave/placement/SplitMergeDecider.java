@@ -165,7 +165,8 @@ public final class SplitMergeDecider {
         ShardStats stats = eligibleStats(shard, policy, nowMillis);
         if (stats != null) {
           double ratio = policy.ratio(stats);
-          if (ratio > 1 && stats.getKeyCount() > 1) {
+          // Shards of one key are candidates too, but only ever for a hot-key report.
+          if (ratio > 1) {
             splits.add(new SplitCandidate(keyspace, policy, shard, stats, ratio));
           }
           if (prevStats != null

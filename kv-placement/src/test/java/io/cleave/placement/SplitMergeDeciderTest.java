@@ -363,6 +363,8 @@ class SplitMergeDeciderTest {
         "exactly 80% still splits   | 50  | 0.2:80 0.6:10 0.7:10  | false | split 1 LOAD",
         "hot key but too many keys  | 500 | 0.2:90 0.6:5 0.7:5    | false | split 1 KEYS",
         "one sample only            | 50  | 0.2:90                | false | hot 1",
+        "a single key, hot          | 1   | 0.2:60 0.3:40         | false | hot 1",
+        "a single key, reported     | 1   | 0.2:60 0.3:40         | true  | ''",
       })
   void aKeyTooHotToSplitIsReportedOnce(
       String rule, long keys, String spec, boolean reported, String expected) {
@@ -383,7 +385,7 @@ class SplitMergeDeciderTest {
         .forEach(
             h -> {
               assertThat(h.routingKey()).isEqualTo(hashAt(0.2));
-              assertThat(h.share()).isGreaterThan(0.8);
+              assertThat(h.share()).isGreaterThan(0.5); // the top sample's fraction
             });
   }
 

@@ -31,8 +31,8 @@ public final class SplitPoints {
   private SplitPoints() {}
 
   /**
-   * The split of {@code shard}, a hot-key report, or empty when the range cannot be cut (it holds a
-   * single routing key) or the hot key was already reported.
+   * The split of {@code shard}, a hot-key report, or empty when the range cannot be cut (it holds
+   * at most one key, or a single routing key) or the hot key was already reported.
    *
    * @param reportedHotKey the key already reported for this shard, or null
    */
@@ -45,32 +45,35 @@ public final class SplitPoints {
       ByteString reportedHotKey) {
     double ratio = policy.ratio(stats);
     SplitReason reason = policy.dominant(stats);
+    boolean cuttable = stats.getKeyCount() > 1; // RaftKV: one key (or none) is never split
     ByteString start = shard.getStart();
     ByteString end = shard.getEnd();
     TreeMap<ByteString, Double> samples = samplesInRange(stats, start, end);
-    if (reason == SplitReason.LOAD) {
-      double total = samples.values().stream().mapToDouble(Double::doubleValue).sum();
-      if (total > 0) {
-        var top = samples.entrySet().stream().max(Map.Entry.comparingByValue()).get();
-        double share = top.getValue() / total;
-        if (share > hotKeyShare) {
-          if (policy.dataRatio(stats) <= 1) {
-            if (top.getKey().equals(reportedHotKey)) {
-              return Optional.empty();
-            }
-            return Optional.of(
+    double total = samples.values().stream().mapToDouble(Double::doubleValue).sum();
+    if (reason == SplitReason.LOAD && total > 0) {
+      Map.Entry<ByteString, Double> top =
+          samples.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+      double share = top.getValue() / total;
+      boolean oneHotKey = !cuttable || share > hotKeyShare;
+      if (oneHotKey && (!cuttable || policy.dataRatio(stats) <= 1)) {
+        return top.getKey().equals(reportedHotKey)
+            ? Optional.empty()
+            : Optional.of(
                 new HotKeyReport(
                     shard.getShardId(), top.getKey(), share * stats.getLoadPerSecond(), share));
-          }
-          // Also over the key or size limit: that split is needed whatever the hot key does.
-          reason = policy.dataReason(stats);
-        } else {
-          Optional<ByteString> cut = loadMedian(samples, start, end, total);
-          if (cut.isPresent()) {
-            return Optional.of(split(shard, cut.get(), SplitReason.LOAD, ratio));
-          }
+      }
+      if (oneHotKey) {
+        // Also over the key or size limit: that split is needed whatever the hot key does.
+        reason = policy.dataReason(stats);
+      } else {
+        Optional<ByteString> cut = loadMedian(samples, start, end, total);
+        if (cut.isPresent()) {
+          return Optional.of(split(shard, cut.get(), SplitReason.LOAD, ratio));
         }
       }
+    }
+    if (!cuttable) {
+      return Optional.empty();
     }
     SplitReason dataReason = reason;
     return dataMidpoint(partitioning, samples, start, end)
