@@ -1,0 +1,112 @@
+package io.cleave.server;
+
+import io.cleave.server.config.NodeConfig;
+import io.cleave.server.grpc.AdminServiceImpl;
+import io.cleave.server.grpc.KvServiceImpl;
+import io.cleave.server.grpc.NodeServiceImpl;
+import io.cleave.server.meta.ClusterMapType;
+import io.cleave.server.node.CleaveNode;
+import io.cleave.server.node.HeartbeatSender;
+import io.cleave.server.node.KeyspaceManager;
+import io.cleave.server.node.PlacementLoop;
+import io.cleave.server.node.ShardOperations;
+import io.cleave.server.shard.ValueTypes;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running node: the {@link CleaveNode}, its gRPC endpoint and its periodic loops. */
+public final class KvServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
+
+  private final CleaveNode node;
+  private final Server grpcServer;
+  private final ScheduledExecutorService heartbeats;
+  private final ScheduledExecutorService placement;
+  private final HealthStatusManager health = new HealthStatusManager();
+
+  private KvServer(NodeConfig config) throws IOException {
+    ValueTypes types = ValueTypes.load(config.pluginDir(), List.of(new ClusterMapType()));
+    this.node = CleaveNode.start(config, types);
+    PlacementLoop loop = new PlacementLoop(node);
+    HeartbeatSender sender = new HeartbeatSender(node, loop);
+    this.grpcServer =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.self().host(), config.self().clientPort()))
+            .maxInboundMessageSize(config.maxValueBytes() + 64 * 1024)
+            .addService(new KvServiceImpl(node))
+            .addService(
+                new AdminServiceImpl(
+                    node, new KeyspaceManager(node, loop), new ShardOperations(node, loop)))
+            .addService(new NodeServiceImpl(node, loop))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .build()
+            .start();
+    long interval = config.heartbeatInterval().toMillis();
+    this.heartbeats =
+        Executors.newSingleThreadScheduledExecutor(daemon(config.self().nodeId() + "-heartbeat"));
+    this.placement =
+        Executors.newSingleThreadScheduledExecutor(daemon(config.self().nodeId() + "-placement"));
+    heartbeats.scheduleWithFixedDelay(guarded(sender::send), 0, interval, TimeUnit.MILLISECONDS);
+    placement.scheduleWithFixedDelay(
+        guarded(loop::tick), interval, interval, TimeUnit.MILLISECONDS);
+    LOG.info(
+        "node {} serving clients on {}, raft on {}, data in {}",
+        config.self().nodeId(),
+        config.self().clientAddress(),
+        config.self().raftAddress(),
+        config.dataDir());
+  }
+
+  /** Starts a node; returns once it listens (the cluster may still be electing leaders). */
+  public static KvServer start(NodeConfig config) throws IOException {
+    return new KvServer(config);
+  }
+
+  public CleaveNode node() {
+    return node;
+  }
+
+  private static Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.warn("periodic task failed", e);
+      }
+    };
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Stops the loops, the endpoint and the node; safe to call twice. */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    heartbeats.shutdownNow();
+    placement.shutdownNow();
+    grpcServer.shutdownNow();
+    try {
+      grpcServer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    node.close();
+  }
+}

@@ -1,0 +1,125 @@
+package io.cleave.server.config;
+
+import io.cleave.api.Limits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a node is configured with. Defaults are documented in {@code docs/configuration.md}
+ * and logged at start.
+ *
+ * @param self this node's id and listen addresses
+ * @param initialCluster the nodes that bootstrap the cluster; the first {@code metaReplicas} of
+ *     them hold the meta shard. Every node needs the list to find the meta shard.
+ * @param dataDir RocksDB and Raft logs live under it
+ * @param pluginDir jars with user {@code ValuePerKey} types, if any
+ * @param maxValueBytes largest value or command argument accepted
+ * @param electionTimeoutMin Raft election timeout lower bound; 1 s suits a 2-core machine
+ * @param snapshotThreshold log entries between automatic snapshots of a shard
+ * @param logPreservedEntries entries kept behind a snapshot for slow followers
+ * @param heartbeatInterval how often the node reports to the meta leader
+ * @param blockCacheBytes RocksDB block cache shared by all shards of the node
+ * @param metaReplicas replicas of the meta shard (3 or 5; fewer nodes means fewer)
+ */
+public record NodeConfig(
+    NodeAddress self,
+    List<NodeAddress> initialCluster,
+    Path dataDir,
+    Optional<Path> pluginDir,
+    int maxValueBytes,
+    Duration electionTimeoutMin,
+    long snapshotThreshold,
+    long logPreservedEntries,
+    Duration heartbeatInterval,
+    long blockCacheBytes,
+    int metaReplicas) {
+
+  public NodeConfig {
+    if (maxValueBytes <= 0 || maxValueBytes > 64 * 1024 * 1024) {
+      throw new IllegalArgumentException("max value bytes must be 1 B - 64 MiB: " + maxValueBytes);
+    }
+    if (electionTimeoutMin.toMillis() < 100) {
+      throw new IllegalArgumentException("election timeout below 100 ms: " + electionTimeoutMin);
+    }
+    if (snapshotThreshold < 1) {
+      throw new IllegalArgumentException("snapshot threshold must be positive");
+    }
+    if (metaReplicas != 1 && metaReplicas != 3 && metaReplicas != 5) {
+      throw new IllegalArgumentException("meta replicas must be 1, 3 or 5: " + metaReplicas);
+    }
+    if (initialCluster.stream().map(NodeAddress::nodeId).distinct().count()
+        != initialCluster.size()) {
+      throw new IllegalArgumentException("duplicate node id in the initial cluster");
+    }
+    initialCluster = List.copyOf(initialCluster);
+  }
+
+  /** A configuration with the documented defaults. */
+  public static NodeConfig defaults(
+      NodeAddress self, List<NodeAddress> initialCluster, Path dataDir) {
+    return new NodeConfig(
+        self,
+        initialCluster,
+        dataDir,
+        Optional.empty(),
+        Limits.DEFAULT_MAX_VALUE_BYTES,
+        Duration.ofSeconds(1),
+        10_000,
+        1_000,
+        Duration.ofMillis(500),
+        64L * 1024 * 1024,
+        3);
+  }
+
+  /** The nodes that hold the meta shard: the first ones of the initial cluster. */
+  public List<NodeAddress> metaMembers() {
+    return initialCluster.subList(0, Math.min(metaReplicas, initialCluster.size()));
+  }
+
+  public NodeConfig withSnapshotThreshold(long threshold, long preserved) {
+    return new NodeConfig(
+        self,
+        initialCluster,
+        dataDir,
+        pluginDir,
+        maxValueBytes,
+        electionTimeoutMin,
+        threshold,
+        preserved,
+        heartbeatInterval,
+        blockCacheBytes,
+        metaReplicas);
+  }
+
+  public NodeConfig withPluginDir(Optional<Path> dir) {
+    return new NodeConfig(
+        self,
+        initialCluster,
+        dataDir,
+        dir,
+        maxValueBytes,
+        electionTimeoutMin,
+        snapshotThreshold,
+        logPreservedEntries,
+        heartbeatInterval,
+        blockCacheBytes,
+        metaReplicas);
+  }
+
+  public NodeConfig withMaxValueBytes(int bytes) {
+    return new NodeConfig(
+        self,
+        initialCluster,
+        dataDir,
+        pluginDir,
+        bytes,
+        electionTimeoutMin,
+        snapshotThreshold,
+        logPreservedEntries,
+        heartbeatInterval,
+        blockCacheBytes,
+        metaReplicas);
+  }
+}

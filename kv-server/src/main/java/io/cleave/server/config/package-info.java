@@ -1,0 +1,2 @@
+/** The node's one typed, validated configuration. */
+package io.cleave.server.config;

@@ -1,0 +1,386 @@
+package io.cleave.server.grpc;
+
+import com.google.protobuf.ByteString;
+import io.cleave.api.types.BytesType;
+import io.cleave.api.v1.BatchEntry;
+import io.cleave.api.v1.BatchRequest;
+import io.cleave.api.v1.BatchResponse;
+import io.cleave.api.v1.BatchResult;
+import io.cleave.api.v1.CommandRequest;
+import io.cleave.api.v1.CommandResponse;
+import io.cleave.api.v1.CompareAndSetRequest;
+import io.cleave.api.v1.CompareAndSetResponse;
+import io.cleave.api.v1.DeleteRequest;
+import io.cleave.api.v1.DeleteResponse;
+import io.cleave.api.v1.GetRequest;
+import io.cleave.api.v1.GetResponse;
+import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.PutRequest;
+import io.cleave.api.v1.PutResponse;
+import io.cleave.api.v1.QueryRequest;
+import io.cleave.api.v1.QueryResponse;
+import io.cleave.api.v1.ReadConsistency;
+import io.cleave.api.v1.ShardError;
+import io.cleave.internal.v1.KeyOp;
+import io.cleave.internal.v1.KeyOpBatch;
+import io.cleave.internal.v1.KeyResult;
+import io.cleave.internal.v1.ShardCommand;
+import io.cleave.internal.v1.ShardQuery;
+import io.cleave.internal.v1.ShardReply;
+import io.cleave.server.node.CleaveNode;
+import io.cleave.server.shard.RawValueType;
+import io.cleave.server.shard.ShardStateMachine;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+
+/**
+ * The data API. Writes become one Raft entry on the shard's leader, proposed in process; reads are
+ * linearizable through ReadIndex (or the leader's lease) unless the caller asks for STALE, which
+ * any replica answers from its local state.
+ */
+public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
+  private final CleaveNode node;
+  private final ShardRouter router;
+
+  public KvServiceImpl(CleaveNode node) {
+    this.node = node;
+    this.router = new ShardRouter(node);
+  }
+
+  @Override
+  public void get(GetRequest request, StreamObserver<GetResponse> response) {
+    serve(
+        response,
+        () -> {
+          byte[] key = request.getKey().toByteArray();
+          ShardQuery query =
+              ShardQuery.newBuilder()
+                  .setKind(ShardQuery.Kind.GET)
+                  .addKeys(request.getKey())
+                  .build();
+          return read(request.getKeyspace(), key, request.getConsistency(), query)
+              .thenApply(
+                  results -> {
+                    KeyResult r = results.get(0);
+                    return GetResponse.newBuilder()
+                        .setFound(r.getFound())
+                        .setValue(r.getPayload())
+                        .setVersion(r.getVersion())
+                        .build();
+                  });
+        });
+  }
+
+  @Override
+  public void put(PutRequest request, StreamObserver<PutResponse> response) {
+    serve(
+        response,
+        () -> {
+          router.validateValue(request.getValue().size(), "value");
+          KeyOp op =
+              KeyOp.newBuilder()
+                  .setKind(KeyOp.Kind.PUT)
+                  .setKey(request.getKey())
+                  .setPayload(request.getValue())
+                  .build();
+          return write(request.getKeyspace(), List.of(op), true)
+              .thenApply(r -> PutResponse.newBuilder().setVersion(r.get(0).getVersion()).build());
+        });
+  }
+
+  @Override
+  public void delete(DeleteRequest request, StreamObserver<DeleteResponse> response) {
+    serve(
+        response,
+        () -> {
+          KeyOp op = KeyOp.newBuilder().setKind(KeyOp.Kind.DELETE).setKey(request.getKey()).build();
+          return write(request.getKeyspace(), List.of(op), false)
+              .thenApply(
+                  r -> DeleteResponse.newBuilder().setDeleted(r.get(0).getSucceeded()).build());
+        });
+  }
+
+  @Override
+  public void compareAndSet(
+      CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> response) {
+    serve(
+        response,
+        () -> {
+          KeyOp.Builder op = KeyOp.newBuilder().setKind(KeyOp.Kind.CAS).setKey(request.getKey());
+          switch (request.getExpectedCase()) {
+            case EXPECTED_VALUE -> op.setExpectedValue(request.getExpectedValue());
+            case EXPECT_ABSENT -> op.setExpectAbsent(true);
+            case EXPECTED_VERSION -> op.setExpectedVersion(request.getExpectedVersion());
+            case EXPECTED_NOT_SET ->
+                throw GrpcErrors.invalidArgument(
+                    "compare-and-set needs an expectation: a value, absent, or a version");
+          }
+          switch (request.getUpdateCase()) {
+            case NEW_VALUE -> {
+              router.validateValue(request.getNewValue().size(), "new value");
+              op.setPayload(request.getNewValue());
+            }
+            case DELETE -> op.setCasDelete(true);
+            case UPDATE_NOT_SET ->
+                throw GrpcErrors.invalidArgument("compare-and-set needs a new value or delete");
+          }
+          return write(request.getKeyspace(), List.of(op.build()), true)
+              .thenApply(
+                  results -> {
+                    KeyResult r = results.get(0);
+                    return CompareAndSetResponse.newBuilder()
+                        .setSucceeded(r.getSucceeded())
+                        .setFound(r.getFound())
+                        .setValue(r.getPayload())
+                        .setVersion(r.getVersion())
+                        .build();
+                  });
+        });
+  }
+
+  @Override
+  public void command(CommandRequest request, StreamObserver<CommandResponse> response) {
+    serve(
+        response,
+        () -> {
+          router.validateValue(request.getArgument().size(), "argument");
+          KeyOp op =
+              KeyOp.newBuilder()
+                  .setKind(KeyOp.Kind.COMMAND)
+                  .setKey(request.getKey())
+                  .setPayload(request.getArgument())
+                  .build();
+          return write(request.getKeyspace(), List.of(op), false)
+              .thenApply(
+                  r -> CommandResponse.newBuilder().setResult(r.get(0).getPayload()).build());
+        });
+  }
+
+  @Override
+  public void query(QueryRequest request, StreamObserver<QueryResponse> response) {
+    serve(
+        response,
+        () -> {
+          byte[] key = request.getKey().toByteArray();
+          ShardQuery query =
+              ShardQuery.newBuilder()
+                  .setKind(ShardQuery.Kind.QUERY)
+                  .addKeys(request.getKey())
+                  .setArgument(request.getArgument())
+                  .build();
+          return read(request.getKeyspace(), key, request.getConsistency(), query)
+              .thenApply(
+                  results ->
+                      QueryResponse.newBuilder()
+                          .setFound(results.get(0).getFound())
+                          .setResult(results.get(0).getPayload())
+                          .build());
+        });
+  }
+
+  @Override
+  public void batch(BatchRequest request, StreamObserver<BatchResponse> response) {
+    serve(
+        response,
+        () -> {
+          if (request.getEntriesCount() == 0) {
+            return CompletableFuture.completedFuture(BatchResponse.getDefaultInstance());
+          }
+          if (request.getEntriesCount() > io.cleave.api.Limits.MAX_BATCH_ENTRIES) {
+            throw GrpcErrors.invalidArgument(
+                "batch has "
+                    + request.getEntriesCount()
+                    + " entries; the limit is "
+                    + io.cleave.api.Limits.MAX_BATCH_ENTRIES);
+          }
+          byte[] firstKey = request.getEntries(0).getKey().toByteArray();
+          Function<List<KeyResult>, BatchResponse> toResponse =
+              results -> {
+                BatchResponse.Builder out = BatchResponse.newBuilder();
+                for (KeyResult r : results) {
+                  out.addResults(
+                      BatchResult.newBuilder()
+                          .setFound(r.getFound() || r.getSucceeded())
+                          .setPayload(r.getPayload())
+                          .setVersion(r.getVersion()));
+                }
+                return out.build();
+              };
+          if (request.getKind() == BatchRequest.Kind.GET) {
+            ShardQuery.Builder query = ShardQuery.newBuilder().setKind(ShardQuery.Kind.GET);
+            request.getEntriesList().forEach(e -> query.addKeys(e.getKey()));
+            return read(request.getKeyspace(), firstKey, request.getConsistency(), query.build())
+                .thenApply(toResponse);
+          }
+          KeyOp.Kind kind =
+              switch (request.getKind()) {
+                case PUT -> KeyOp.Kind.PUT;
+                case DELETE -> KeyOp.Kind.DELETE;
+                case COMMAND -> KeyOp.Kind.COMMAND;
+                default ->
+                    throw GrpcErrors.invalidArgument(
+                        "batch kind is missing: GET, PUT, DELETE or COMMAND");
+              };
+          List<KeyOp> ops = request.getEntriesList().stream().map(e -> batchOp(kind, e)).toList();
+          return write(request.getKeyspace(), ops, kind == KeyOp.Kind.PUT).thenApply(toResponse);
+        });
+  }
+
+  private KeyOp batchOp(KeyOp.Kind kind, BatchEntry entry) {
+    if (kind != KeyOp.Kind.DELETE) {
+      router.validateValue(
+          entry.getPayload().size(), kind == KeyOp.Kind.PUT ? "value" : "argument");
+    }
+    KeyOp.Builder op = KeyOp.newBuilder().setKind(kind).setKey(entry.getKey());
+    if (kind != KeyOp.Kind.DELETE) {
+      op.setPayload(entry.getPayload());
+    }
+    return op.build();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /**
+   * Proposes {@code ops} (keys of one shard) on the shard's leader. Inputs are validated here,
+   * before anything reaches the log, so bad input changes nothing.
+   */
+  private CompletableFuture<List<KeyResult>> write(
+      String keyspace, List<KeyOp> ops, boolean needsBytesType) {
+    ShardStateMachine replica = router.leaderFor(keyspace, ops.get(0).getKey().toByteArray());
+    String type = replica.state().getValueType();
+    if (needsBytesType && !BytesType.NAME.equals(type)) {
+      throw GrpcErrors.failedPrecondition(
+          "keyspace "
+              + keyspace
+              + " holds values of type "
+              + type
+              + "; put and compare-and-set need type bytes (use command)");
+    }
+    for (KeyOp op : ops) {
+      byte[] key = op.getKey().toByteArray();
+      ShardRouter.validateKey(key);
+      if (!replica.owns(key)) {
+        throw GrpcErrors.shardError(
+            ShardError.newBuilder()
+                .setCode(ShardError.Code.EPOCH_MISMATCH)
+                .setShardId(replica.shardId())
+                .addCurrentShards(replica.state().getShard())
+                .build(),
+            "the keys of a batch must belong to one shard");
+      }
+      if (op.getKind() == KeyOp.Kind.COMMAND) {
+        validateCommand(type, op.getPayload());
+      }
+    }
+    ShardCommand command =
+        ShardCommand.newBuilder()
+            .setLeaderTimeMillis(System.currentTimeMillis())
+            .setOps(KeyOpBatch.newBuilder().addAllOps(ops))
+            .build();
+    return node.propose(replica.shardId(), command).thenApply(reply -> results(replica, reply));
+  }
+
+  private void validateCommand(String typeName, ByteString argument) {
+    RawValueType type =
+        node.types()
+            .find(typeName)
+            .orElseThrow(
+                () ->
+                    GrpcErrors.failedPrecondition(
+                        "value type " + typeName + " is not loaded on this node"));
+    try {
+      type.validateCommand(argument.toByteArray());
+    } catch (RuntimeException e) {
+      throw GrpcErrors.invalidArgument(
+          "malformed command for type " + typeName + ": " + e.getMessage());
+    }
+  }
+
+  private CompletableFuture<List<KeyResult>> read(
+      String keyspace, byte[] key, ReadConsistency consistency, ShardQuery query) {
+    query.getKeysList().forEach(k -> ShardRouter.validateKey(k.toByteArray()));
+    ShardStateMachine replica = router.replicaFor(keyspace, key);
+    if (consistency == ReadConsistency.STALE) {
+      try {
+        return CompletableFuture.completedFuture(results(replica, replica.answer(query)));
+      } catch (IOException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    router.requireLeader(replica);
+    return node.read(replica.shardId(), query).thenApply(reply -> results(replica, reply));
+  }
+
+  private List<KeyResult> results(ShardStateMachine replica, RaftClientReply reply) {
+    if (!reply.isSuccess()) {
+      NotLeaderException notLeader = reply.getNotLeaderException();
+      if (notLeader != null) {
+        router.requireLeader(replica); // throws NOT_LEADER with the leader this node knows
+      }
+      throw GrpcErrors.shardError(
+          ShardError.newBuilder()
+              .setCode(ShardError.Code.SHARD_BUSY)
+              .setShardId(replica.shardId())
+              .build(),
+          String.valueOf(reply.getException()));
+    }
+    return results(replica, CleaveNode.parseReply(reply));
+  }
+
+  private List<KeyResult> results(ShardStateMachine replica, ShardReply reply) {
+    switch (reply.getBodyCase()) {
+      case RESULTS:
+        return reply.getResults().getResultsList();
+      case SHARD_ERROR:
+        ShardError.Builder error = reply.getShardError().toBuilder();
+        // After a split the child is on this node too: hand the client every local descriptor
+        // of the keyspace so it repairs its cache in one step.
+        String keyspace = replica.state().getKeyspaceName();
+        for (ShardStateMachine other : node.localReplicas()) {
+          if (other != replica
+              && other.state() != null
+              && !other.state().getRetired()
+              && other.state().getKeyspaceName().equals(keyspace)) {
+            error.addCurrentShards(other.state().getShard());
+          }
+        }
+        throw GrpcErrors.shardError(
+            error.build(), "routing changed for shard " + replica.shardId());
+      case OP_ERROR:
+        var op = reply.getOpError();
+        throw switch (op.getCode()) {
+          case FAILED_PRECONDITION -> GrpcErrors.failedPrecondition(op.getMessage());
+          case INVALID_ARGUMENT -> GrpcErrors.invalidArgument(op.getMessage());
+          default -> GrpcErrors.unavailable(op.getMessage());
+        };
+      default:
+        throw GrpcErrors.unavailable("unexpected shard reply " + reply.getBodyCase());
+    }
+  }
+
+  /** Runs a call and completes the observer with its value or its mapped failure. */
+  static <T> void serve(StreamObserver<T> observer, Supplier<CompletableFuture<T>> call) {
+    CompletableFuture<T> future;
+    try {
+      future = call.get();
+    } catch (RuntimeException e) {
+      observer.onError(GrpcErrors.toStatus(e));
+      return;
+    }
+    future.whenComplete(
+        (value, failure) -> {
+          if (failure != null) {
+            observer.onError(GrpcErrors.toStatus(failure));
+          } else {
+            observer.onNext(value);
+            observer.onCompleted();
+          }
+        });
+  }
+}

@@ -1,0 +1,132 @@
+package io.cleave.server.grpc;
+
+import io.cleave.api.Limits;
+import io.cleave.api.RoutingKeys;
+import io.cleave.api.v1.KeyspaceDescriptor;
+import io.cleave.api.v1.ShardDescriptor;
+import io.cleave.api.v1.ShardError;
+import io.cleave.internal.v1.ClusterMap;
+import io.cleave.internal.v1.ShardState;
+import io.cleave.server.node.CleaveNode;
+import io.cleave.server.shard.ShardStateMachine;
+import java.util.Optional;
+
+/**
+ * Finds the local replica that owns a key, or says precisely why this node cannot serve it: the
+ * keyspace does not exist (NOT_FOUND), another node holds the shard (SHARD_NOT_FOUND with the
+ * cluster map's descriptor), or this replica does not lead (NOT_LEADER with the leader).
+ */
+final class ShardRouter {
+  private final CleaveNode node;
+
+  ShardRouter(CleaveNode node) {
+    this.node = node;
+  }
+
+  /** The local replica owning {@code key}, leader or not. */
+  ShardStateMachine replicaFor(String keyspace, byte[] key) {
+    validateKeyspaceName(keyspace);
+    validateKey(key);
+    for (ShardStateMachine replica : node.localReplicas()) {
+      ShardState state = replica.state();
+      if (state != null
+          && !state.getRetired()
+          && state.getKeyspaceName().equals(keyspace)
+          && replica.owns(key)) {
+        return replica;
+      }
+    }
+    throw notHere(keyspace, key);
+  }
+
+  /** The local replica owning {@code key}, which must lead its shard. */
+  ShardStateMachine leaderFor(String keyspace, byte[] key) {
+    ShardStateMachine replica = replicaFor(keyspace, key);
+    requireLeader(replica);
+    return replica;
+  }
+
+  void requireLeader(ShardStateMachine replica) {
+    if (node.isLeader(replica.shardId())) {
+      return;
+    }
+    String leader = node.leaderOf(replica.shardId());
+    ShardError.Builder error =
+        ShardError.newBuilder()
+            .setCode(ShardError.Code.NOT_LEADER)
+            .setShardId(replica.shardId())
+            .addCurrentShards(replica.state().getShard());
+    if (leader != null && !leader.equals(node.nodeId())) {
+      error.setLeaderNodeId(leader);
+      node.clientAddress(leader).ifPresent(error::setLeaderAddress);
+    }
+    throw GrpcErrors.shardError(
+        error.build(), "node " + node.nodeId() + " does not lead shard " + replica.shardId());
+  }
+
+  private RuntimeException notHere(String keyspace, byte[] key) {
+    Optional<KeyspaceDescriptor> known = keyspace(node.cachedMap(), keyspace);
+    if (known.isEmpty()) {
+      // The cached map may predate the keyspace: look again before saying it does not exist.
+      known =
+          keyspace(
+              node.readMap()
+                  .orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
+                  .exceptionally(t -> node.cachedMap())
+                  .join(),
+              keyspace);
+    }
+    if (known.isEmpty()) {
+      return GrpcErrors.notFound("keyspace '" + keyspace + "' does not exist");
+    }
+    KeyspaceDescriptor ks = known.get();
+    byte[] routingKey = RoutingKeys.routingKey(ks.getPartitioning(), key);
+    ShardError.Builder error = ShardError.newBuilder().setCode(ShardError.Code.SHARD_NOT_FOUND);
+    for (ShardDescriptor shard : node.cachedMap().getShardsList()) {
+      if (shard.getKeyspaceId() == ks.getId()
+          && RoutingKeys.inRange(
+              routingKey, shard.getStart().toByteArray(), shard.getEnd().toByteArray())) {
+        error.addCurrentShards(shard).setShardId(shard.getShardId());
+        if (!shard.getLeaderNodeId().isEmpty()) {
+          error.setLeaderNodeId(shard.getLeaderNodeId());
+          node.clientAddress(shard.getLeaderNodeId()).ifPresent(error::setLeaderAddress);
+        }
+      }
+    }
+    return GrpcErrors.shardError(
+        error.build(),
+        "node " + node.nodeId() + " has no replica for this key of keyspace " + keyspace);
+  }
+
+  private static Optional<KeyspaceDescriptor> keyspace(ClusterMap map, String name) {
+    return map.getKeyspacesList().stream()
+        .filter(k -> k.getName().equals(name) && !k.getDeleting())
+        .findFirst();
+  }
+
+  static void validateKeyspaceName(String keyspace) {
+    if (keyspace.isEmpty()) {
+      throw GrpcErrors.invalidArgument("keyspace name is empty");
+    }
+    if (keyspace.startsWith("__")) {
+      throw GrpcErrors.invalidArgument("keyspace names starting with __ are reserved: " + keyspace);
+    }
+  }
+
+  static void validateKey(byte[] key) {
+    if (key.length == 0) {
+      throw GrpcErrors.invalidArgument("key is empty");
+    }
+    if (key.length > Limits.MAX_KEY_BYTES) {
+      throw GrpcErrors.invalidArgument(
+          "key is " + key.length + " bytes; the limit is " + Limits.MAX_KEY_BYTES);
+    }
+  }
+
+  void validateValue(int length, String what) {
+    int limit = node.config().maxValueBytes();
+    if (length > limit) {
+      throw GrpcErrors.invalidArgument(what + " is " + length + " bytes; the limit is " + limit);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.cleave.server.node;
+
+import io.cleave.api.v1.NodeDescriptor;
+import io.cleave.internal.v1.HostedReplica;
+import io.cleave.internal.v1.NodeHeartbeat;
+import io.cleave.internal.v1.NodeServiceGrpc;
+import io.cleave.internal.v1.ShardState;
+import io.cleave.server.shard.ShardStateMachine;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the meta leader, every interval, that this node lives and what it hosts: each replica's own
+ * descriptor (newer than the map's after a split or merge), whether it leads, and the leader's
+ * statistics. A node that is not yet in the map registers itself this way.
+ */
+public final class HeartbeatSender {
+  private static final Logger LOG = LoggerFactory.getLogger(HeartbeatSender.class);
+
+  private final CleaveNode node;
+  private final PlacementLoop loop;
+
+  public HeartbeatSender(CleaveNode node, PlacementLoop loop) {
+    this.node = node;
+    this.loop = loop;
+  }
+
+  public NodeHeartbeat build() {
+    NodeHeartbeat.Builder heartbeat =
+        NodeHeartbeat.newBuilder()
+            .setNode(
+                NodeDescriptor.newBuilder()
+                    .setNodeId(node.nodeId())
+                    .setClientAddress(node.config().self().clientAddress())
+                    .setRaftAddress(node.config().self().raftAddress())
+                    .setAlive(true));
+    long now = System.currentTimeMillis();
+    for (ShardStateMachine replica : node.localReplicas()) {
+      ShardState state = replica.state();
+      if (state == null) {
+        continue;
+      }
+      boolean leader = node.isLeader(replica.shardId());
+      long applied =
+          replica.getLastAppliedTermIndex() == null
+              ? -1
+              : replica.getLastAppliedTermIndex().getIndex();
+      HostedReplica.Builder hosted =
+          HostedReplica.newBuilder()
+              .setShard(state.getShard())
+              .setLeader(leader)
+              .setRetired(state.getRetired())
+              .setFrozen(state.getFrozen())
+              .setAppliedIndex(Math.max(0, applied));
+      if (leader) {
+        hosted.setStats(replica.stats().snapshot(replica.shardId(), Math.max(0, applied), now));
+      }
+      heartbeat.addReplicas(hosted);
+    }
+    return heartbeat.build();
+  }
+
+  /** Sends one heartbeat; failures are logged and the next round tries again. */
+  public void send() {
+    NodeHeartbeat heartbeat = build();
+    if (node.isMetaLeader()) {
+      loop.onHeartbeat(heartbeat);
+      return;
+    }
+    String leader = node.metaLeaderId();
+    if (leader == null) {
+      // Nobody known yet: a read through the meta client finds the leader.
+      node.readMap();
+      return;
+    }
+    node.clientAddress(leader)
+        .ifPresent(
+            address -> {
+              try {
+                NodeServiceGrpc.newBlockingStub(node.channelTo(address))
+                    .withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .heartbeat(heartbeat);
+              } catch (RuntimeException e) {
+                LOG.debug("heartbeat to {} failed: {}", leader, e.getMessage());
+                node.readMap();
+              }
+            });
+  }
+}

@@ -1,0 +1,399 @@
+package io.cleave.server.node;
+
+import com.google.protobuf.ByteString;
+import io.cleave.api.RoutingKeys;
+import io.cleave.api.v1.KeyspaceDescriptor;
+import io.cleave.api.v1.NodeDescriptor;
+import io.cleave.api.v1.ShardDescriptor;
+import io.cleave.api.v1.ShardStats;
+import io.cleave.internal.v1.ClusterMap;
+import io.cleave.internal.v1.EnsureReplicaRequest;
+import io.cleave.internal.v1.HostedReplica;
+import io.cleave.internal.v1.MetaCommand;
+import io.cleave.internal.v1.MetaResult;
+import io.cleave.internal.v1.NodeHeartbeat;
+import io.cleave.internal.v1.NodeServiceGrpc;
+import io.cleave.internal.v1.RemoveReplicaRequest;
+import io.cleave.internal.v1.ReplaceShards;
+import io.cleave.internal.v1.SetLeaders;
+import io.cleave.internal.v1.ShardState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control loop that runs on the meta leader: it learns the nodes and their replicas from
+ * heartbeats, and closes the gap between the cluster map and what the nodes host — registers nodes,
+ * records shards that split or merged, creates missing replicas, removes replicas of deleted
+ * keyspaces and of shards absorbed by a merge, and keeps leader hints fresh.
+ *
+ * <p>Every step is idempotent and driven by observed state, so a new meta leader simply carries on
+ * where the old one stopped.
+ */
+public final class PlacementLoop {
+  private static final Logger LOG = LoggerFactory.getLogger(PlacementLoop.class);
+
+  private final CleaveNode node;
+  private final Map<String, Received> heartbeats = new ConcurrentHashMap<>();
+
+  /** (shard, node) pairs a create or remove was sent for, with when: retried after a pause. */
+  private final Map<String, Long> recentlyAsked = new ConcurrentHashMap<>();
+
+  private record Received(NodeHeartbeat heartbeat, long atMillis) {}
+
+  public PlacementLoop(CleaveNode node) {
+    this.node = node;
+  }
+
+  /** Records a node's heartbeat; only meaningful on the meta leader. */
+  public void onHeartbeat(NodeHeartbeat heartbeat) {
+    heartbeats.put(
+        heartbeat.getNode().getNodeId(), new Received(heartbeat, System.currentTimeMillis()));
+  }
+
+  /** Liveness window: a node silent for this long is marked dead. */
+  private long deadAfterMillis() {
+    return 4 * node.config().heartbeatInterval().toMillis()
+        + 2 * node.config().electionTimeoutMin().toMillis();
+  }
+
+  /** The latest stats of each shard, from its leader's heartbeat. */
+  public Map<Long, ShardStats> latestStats() {
+    Map<Long, ShardStats> stats = new HashMap<>();
+    for (Received r : heartbeats.values()) {
+      for (HostedReplica replica : r.heartbeat().getReplicasList()) {
+        if (replica.getLeader() && replica.hasStats()) {
+          stats.put(replica.getShard().getShardId(), replica.getStats());
+        }
+      }
+    }
+    return stats;
+  }
+
+  /** Every node's replicas, as last reported. */
+  public Map<String, List<HostedReplica>> hostedReplicas() {
+    Map<String, List<HostedReplica>> hosted = new HashMap<>();
+    heartbeats.forEach((nodeId, r) -> hosted.put(nodeId, r.heartbeat().getReplicasList()));
+    return hosted;
+  }
+
+  /** Node ids that lead each shard, as last reported. */
+  public Map<Long, String> reportedLeaders() {
+    Map<Long, String> leaders = new HashMap<>();
+    for (Received r : heartbeats.values()) {
+      for (HostedReplica replica : r.heartbeat().getReplicasList()) {
+        if (replica.getLeader()) {
+          leaders.put(replica.getShard().getShardId(), r.heartbeat().getNode().getNodeId());
+        }
+      }
+    }
+    return leaders;
+  }
+
+  /** Runs one round; called periodically on every node, acts only on the meta leader. */
+  public void tick() {
+    if (!node.isMetaLeader()) {
+      heartbeats.clear();
+      leaderStartMillis = -1;
+      return;
+    }
+    if (leaderStartMillis < 0) {
+      leaderStartMillis = System.currentTimeMillis();
+    }
+    ClusterMap map;
+    try {
+      map = node.readMap().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.debug("placement: cannot read the cluster map", e);
+      return;
+    }
+    long now = System.currentTimeMillis();
+    try {
+      updateNodes(map, now);
+      recordReportedShards(map);
+      updateLeaderHints(map);
+      map = node.cachedMap();
+      createMissingReplicas(map, now);
+      removeUnwantedReplicas(map, now);
+      forgetDeletedKeyspaces(map);
+    } catch (RuntimeException e) {
+      LOG.warn("placement round failed", e);
+    }
+  }
+
+  private void propose(MetaCommand command) {
+    try {
+      MetaResult result = node.proposeMeta(command).get(10, TimeUnit.SECONDS);
+      if (!result.getOk()) {
+        LOG.debug("placement: meta command refused: {}", result.getError());
+      }
+    } catch (Exception e) {
+      LOG.debug("placement: meta command failed", e);
+    }
+  }
+
+  private void updateNodes(ClusterMap map, long now) {
+    Map<String, NodeDescriptor> known = new HashMap<>();
+    map.getNodesList().forEach(n -> known.put(n.getNodeId(), n));
+    for (Received r : heartbeats.values()) {
+      NodeDescriptor reported = r.heartbeat().getNode();
+      NodeDescriptor current = known.get(reported.getNodeId());
+      boolean fresh = now - r.atMillis() < deadAfterMillis();
+      if (fresh
+          && (current == null
+              || !current.getAlive()
+              || !current.getClientAddress().equals(reported.getClientAddress())
+              || !current.getRaftAddress().equals(reported.getRaftAddress()))) {
+        LOG.info(
+            "placement: node {} is alive at {}", reported.getNodeId(), reported.getClientAddress());
+        propose(
+            MetaCommand.newBuilder()
+                .setUpsertNode(
+                    reported.toBuilder().setAlive(true).setLastHeartbeatMillis(r.atMillis()))
+                .build());
+      }
+    }
+    for (NodeDescriptor n : map.getNodesList()) {
+      Received r = heartbeats.get(n.getNodeId());
+      // A new leader has heard from nobody yet: give every node one window before judging it.
+      long lastHeard = r == null ? leaderStartMillis : r.atMillis();
+      boolean silent = now - lastHeard > deadAfterMillis();
+      if (n.getAlive() && silent) {
+        LOG.warn("placement: node {} stopped sending heartbeats", n.getNodeId());
+        propose(MetaCommand.newBuilder().setUpsertNode(n.toBuilder().setAlive(false)).build());
+      }
+    }
+  }
+
+  private volatile long leaderStartMillis = -1;
+
+  /**
+   * Replicas report their own descriptors; one with a newer epoch than the map's (a split or a
+   * merge applied in the shard's log) replaces the map's overlapping shards of older epochs.
+   */
+  private void recordReportedShards(ClusterMap map) {
+    Map<Long, ShardDescriptor> byId = new HashMap<>();
+    map.getShardsList().forEach(s -> byId.put(s.getShardId(), s));
+    Set<Integer> liveKeyspaces = new HashSet<>();
+    map.getKeyspacesList().stream()
+        .filter(k -> !k.getDeleting())
+        .forEach(k -> liveKeyspaces.add(k.getId()));
+    Map<Long, ShardDescriptor> newer = new HashMap<>();
+    for (Received r : heartbeats.values()) {
+      for (HostedReplica replica : r.heartbeat().getReplicasList()) {
+        ShardDescriptor reported = replica.getShard();
+        if (replica.getRetired()
+            || !liveKeyspaces.contains(reported.getKeyspaceId())
+            || reported.getShardId() == 0) {
+          continue;
+        }
+        ShardDescriptor inMap = byId.get(reported.getShardId());
+        ShardDescriptor seen = newer.get(reported.getShardId());
+        if ((inMap == null || inMap.getEpoch() < reported.getEpoch())
+            && (seen == null || seen.getEpoch() < reported.getEpoch())) {
+          newer.put(reported.getShardId(), reported.toBuilder().clearLeaderNodeId().build());
+        }
+      }
+    }
+    for (ShardDescriptor reported : newer.values()) {
+      ReplaceShards.Builder replace = ReplaceShards.newBuilder().addAdd(reported);
+      for (ShardDescriptor existing : map.getShardsList()) {
+        if (existing.getKeyspaceId() == reported.getKeyspaceId()
+            && existing.getEpoch() < reported.getEpoch()
+            && overlaps(existing, reported)) {
+          replace.addRemove(existing);
+        }
+      }
+      LOG.info(
+          "placement: shard {} now {} at epoch {}",
+          reported.getShardId(),
+          range(reported),
+          reported.getEpoch());
+      propose(MetaCommand.newBuilder().setReplaceShards(replace).build());
+    }
+  }
+
+  static boolean overlaps(ShardDescriptor a, ShardDescriptor b) {
+    return before(a.getStart(), b.getEnd()) && before(b.getStart(), a.getEnd());
+  }
+
+  /** start < end, where an empty end is the end of the routing space. */
+  private static boolean before(ByteString start, ByteString end) {
+    return end.isEmpty() || RoutingKeys.compare(start.toByteArray(), end.toByteArray()) < 0;
+  }
+
+  static String range(ShardDescriptor s) {
+    return "[" + hex(s.getStart()) + ", " + (s.getEnd().isEmpty() ? "end" : hex(s.getEnd())) + ")";
+  }
+
+  private static String hex(ByteString b) {
+    StringBuilder out = new StringBuilder();
+    for (byte x : b.toByteArray()) {
+      out.append(String.format("%02x", x));
+    }
+    return out.toString();
+  }
+
+  private void updateLeaderHints(ClusterMap map) {
+    Map<Long, String> leaders = reportedLeaders();
+    SetLeaders.Builder changed = SetLeaders.newBuilder();
+    for (ShardDescriptor shard : map.getShardsList()) {
+      String leader = leaders.get(shard.getShardId());
+      if (leader != null && !leader.equals(shard.getLeaderNodeId())) {
+        changed.putLeaderByShard(shard.getShardId(), leader);
+      }
+    }
+    if (changed.getLeaderByShardCount() > 0) {
+      propose(MetaCommand.newBuilder().setSetLeaders(changed).build());
+    }
+  }
+
+  private Set<Long> hostedOn(String nodeId) {
+    Received r = heartbeats.get(nodeId);
+    Set<Long> hosted = new HashSet<>();
+    if (r != null) {
+      r.heartbeat().getReplicasList().forEach(h -> hosted.add(h.getShard().getShardId()));
+    }
+    return hosted;
+  }
+
+  private void createMissingReplicas(ClusterMap map, long now) {
+    Map<Integer, KeyspaceDescriptor> keyspaces = new HashMap<>();
+    map.getKeyspacesList().forEach(k -> keyspaces.put(k.getId(), k));
+    for (ShardDescriptor shard : map.getShardsList()) {
+      KeyspaceDescriptor keyspace = keyspaces.get(shard.getKeyspaceId());
+      if (keyspace == null || keyspace.getDeleting()) {
+        continue;
+      }
+      for (var replica : shard.getReplicasList()) {
+        String nodeId = replica.getNodeId();
+        Received r = heartbeats.get(nodeId);
+        if (r == null
+            || now - r.atMillis() > deadAfterMillis()
+            || hostedOn(nodeId).contains(shard.getShardId())) {
+          continue;
+        }
+        if (askedRecently("create", shard.getShardId(), nodeId, now)) {
+          continue;
+        }
+        sendEnsureReplica(map, keyspace, shard, nodeId);
+      }
+    }
+  }
+
+  /** Asks {@code nodeId} to create its replica of {@code shard}; returns at once. */
+  void sendEnsureReplica(
+      ClusterMap map, KeyspaceDescriptor keyspace, ShardDescriptor shard, String nodeId) {
+    Optional<String> address = node.clientAddress(nodeId);
+    if (address.isEmpty()) {
+      return;
+    }
+    EnsureReplicaRequest.Builder request =
+        EnsureReplicaRequest.newBuilder()
+            .setState(
+                ShardState.newBuilder()
+                    .setShard(shard.toBuilder().clearLeaderNodeId())
+                    .setKeyspaceName(keyspace.getName())
+                    .setValueType(keyspace.getValueType())
+                    .setPartitioning(keyspace.getPartitioning()));
+    for (var replica : shard.getReplicasList()) {
+      map.getNodesList().stream()
+          .filter(n -> n.getNodeId().equals(replica.getNodeId()))
+          .findFirst()
+          .ifPresent(request::addPeers);
+    }
+    NodeServiceGrpc.newFutureStub(node.channelTo(address.get()))
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .ensureReplica(request.build());
+  }
+
+  private boolean askedRecently(String what, long shardId, String nodeId, long now) {
+    String key = what + "/" + shardId + "/" + nodeId;
+    Long at = recentlyAsked.get(key);
+    if (at != null && now - at < 3_000) {
+      return true;
+    }
+    recentlyAsked.put(key, now);
+    return false;
+  }
+
+  /**
+   * Removes replicas nobody wants: shards of deleted keyspaces (with their data), shards absorbed
+   * by a merge (the data now belongs to the left shard), and shards of keyspaces that no longer
+   * exist.
+   */
+  private void removeUnwantedReplicas(ClusterMap map, long now) {
+    Set<Integer> liveKeyspaces = new HashSet<>();
+    map.getKeyspacesList().stream()
+        .filter(k -> !k.getDeleting())
+        .forEach(k -> liveKeyspaces.add(k.getId()));
+    for (Received r : heartbeats.values()) {
+      String nodeId = r.heartbeat().getNode().getNodeId();
+      for (HostedReplica replica : r.heartbeat().getReplicasList()) {
+        ShardDescriptor shard = replica.getShard();
+        if (shard.getShardId() == 0) {
+          continue;
+        }
+        boolean keyspaceGone = !liveKeyspaces.contains(shard.getKeyspaceId());
+        if ((keyspaceGone || replica.getRetired())
+            && !askedRecently("remove", shard.getShardId(), nodeId, now)) {
+          LOG.info("placement: removing replica of shard {} on {}", shard.getShardId(), nodeId);
+          node.clientAddress(nodeId)
+              .ifPresent(
+                  address ->
+                      NodeServiceGrpc.newFutureStub(node.channelTo(address))
+                          .withDeadlineAfter(30, TimeUnit.SECONDS)
+                          .removeReplica(
+                              RemoveReplicaRequest.newBuilder()
+                                  .setShardId(shard.getShardId())
+                                  .setDeleteData(keyspaceGone)
+                                  .build()));
+        }
+      }
+    }
+  }
+
+  /** A deleted keyspace leaves the map once no live node reports a replica of it. */
+  private void forgetDeletedKeyspaces(ClusterMap map) {
+    for (KeyspaceDescriptor keyspace : map.getKeyspacesList()) {
+      if (!keyspace.getDeleting()) {
+        continue;
+      }
+      boolean anyLeft = false;
+      for (Received r : heartbeats.values()) {
+        for (HostedReplica replica : r.heartbeat().getReplicasList()) {
+          anyLeft |= replica.getShard().getKeyspaceId() == keyspace.getId();
+        }
+      }
+      boolean allNodesReported =
+          map.getNodesList().stream()
+              .filter(NodeDescriptor::getAlive)
+              .allMatch(n -> heartbeats.containsKey(n.getNodeId()));
+      if (!anyLeft && allNodesReported) {
+        LOG.info("placement: keyspace {} removed from every node", keyspace.getName());
+        propose(MetaCommand.newBuilder().setForgetKeyspace(keyspace.getName()).build());
+      }
+    }
+  }
+
+  /** Live nodes, as the loop sees them now. */
+  public List<String> liveNodes(ClusterMap map) {
+    long now = System.currentTimeMillis();
+    List<String> live = new ArrayList<>();
+    for (NodeDescriptor n : map.getNodesList()) {
+      Received r = heartbeats.get(n.getNodeId());
+      if (n.getAlive() && r != null && now - r.atMillis() <= deadAfterMillis()) {
+        live.add(n.getNodeId());
+      }
+    }
+    return live;
+  }
+}

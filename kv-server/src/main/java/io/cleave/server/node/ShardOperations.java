@@ -1,0 +1,258 @@
+package io.cleave.server.node;
+
+import com.google.common.primitives.Longs;
+import com.google.protobuf.ByteString;
+import io.cleave.api.RoutingKeys;
+import io.cleave.api.v1.KeyspaceDescriptor;
+import io.cleave.api.v1.MergeShardsResponse;
+import io.cleave.api.v1.Partitioning;
+import io.cleave.api.v1.Replica;
+import io.cleave.api.v1.ShardDescriptor;
+import io.cleave.api.v1.SplitShardResponse;
+import io.cleave.internal.v1.ClusterMap;
+import io.cleave.internal.v1.CommitMerge;
+import io.cleave.internal.v1.MetaCommand;
+import io.cleave.internal.v1.MetaResult;
+import io.cleave.internal.v1.NodeServiceGrpc;
+import io.cleave.internal.v1.PrepareMerge;
+import io.cleave.internal.v1.ProposeRequest;
+import io.cleave.internal.v1.ReplaceShards;
+import io.cleave.internal.v1.RollbackMerge;
+import io.cleave.internal.v1.ShardCommand;
+import io.cleave.internal.v1.ShardReply;
+import io.cleave.internal.v1.ShardState;
+import io.cleave.internal.v1.SplitShard;
+import java.math.BigInteger;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes splits and merges, run on the meta leader for the admin API and the automatic policy.
+ * The shard's own log decides (split and merge are commands in it); the cluster map is updated
+ * afterwards, and heartbeats would correct it if this node died in between.
+ */
+public final class ShardOperations {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardOperations.class);
+
+  private final CleaveNode node;
+  private final PlacementLoop loop;
+
+  public ShardOperations(CleaveNode node, PlacementLoop loop) {
+    this.node = node;
+    this.loop = loop;
+  }
+
+  /** Splits {@code shardId} at routing key {@code at} (empty: the middle of its range). */
+  public SplitShardResponse split(long shardId, ByteString at) {
+    ClusterMap map = KeyspaceManager.await(node.readMap());
+    ShardDescriptor shard = shard(map, shardId);
+    KeyspaceDescriptor keyspace = keyspaceOf(map, shard);
+    if (at.isEmpty()) {
+      if (keyspace.getPartitioning() == Partitioning.RANGE) {
+        throw new AdminException(
+            AdminException.Kind.INVALID_ARGUMENT, "a RANGE shard needs an explicit split key");
+      }
+      at = hashMidpoint(shard.getStart(), shard.getEnd());
+    }
+    if (!RoutingKeys.inRange(
+            at.toByteArray(), shard.getStart().toByteArray(), shard.getEnd().toByteArray())
+        || at.equals(shard.getStart())) {
+      throw new AdminException(
+          AdminException.Kind.INVALID_ARGUMENT, "split point is not inside shard " + shardId);
+    }
+    MetaResult reserved =
+        KeyspaceManager.await(
+            node.proposeMeta(MetaCommand.newBuilder().setReserveShardIds(1).build()));
+    long childId = reserved.getMap().getNextShardId() - 1;
+    ShardReply reply =
+        propose(
+            shard,
+            ShardCommand.newBuilder()
+                .setSplit(
+                    SplitShard.newBuilder()
+                        .setSplitAt(at)
+                        .setChildShardId(childId)
+                        .setExpectedEpoch(shard.getEpoch()))
+                .build());
+    if (!reply.hasState()) {
+      throw new AdminException(
+          AdminException.Kind.FAILED_PRECONDITION,
+          "shard " + shardId + " refused the split: " + reply);
+    }
+    ShardDescriptor left = reply.getState().getShard();
+    ShardDescriptor right =
+        left.toBuilder()
+            .setShardId(childId)
+            .setStart(at)
+            .setEnd(shard.getEnd())
+            .clearLeaderNodeId()
+            .build();
+    record(ReplaceShards.newBuilder().addRemove(shard).addAdd(left).addAdd(right).build());
+    LOG.info(
+        "split shard {} at {} into {} and {}",
+        shardId,
+        PlacementLoop.range(left),
+        shardId,
+        childId);
+    return SplitShardResponse.newBuilder().setLeft(left).setRight(right).build();
+  }
+
+  /** Merges adjacent shards with the same replicas; the left one absorbs the right one. */
+  public MergeShardsResponse merge(long leftId, long rightId) {
+    ClusterMap map = KeyspaceManager.await(node.readMap());
+    ShardDescriptor left = shard(map, leftId);
+    ShardDescriptor right = shard(map, rightId);
+    if (left.getKeyspaceId() != right.getKeyspaceId()
+        || !left.getEnd().equals(right.getStart())
+        || right.getStart().isEmpty()) {
+      throw new AdminException(
+          AdminException.Kind.FAILED_PRECONDITION,
+          "shards "
+              + leftId
+              + " and "
+              + rightId
+              + " are not adjacent (left then right) in one keyspace");
+    }
+    if (!replicaNodes(left).equals(replicaNodes(right))) {
+      throw new AdminException(
+          AdminException.Kind.FAILED_PRECONDITION,
+          "shards " + leftId + " and " + rightId + " have different replica nodes");
+    }
+    ShardReply prepared =
+        propose(
+            right,
+            ShardCommand.newBuilder()
+                .setPrepareMerge(
+                    PrepareMerge.newBuilder()
+                        .setLeftShardId(leftId)
+                        .setExpectedEpoch(right.getEpoch()))
+                .build());
+    if (!prepared.hasState() || !prepared.getState().getFrozen()) {
+      throw new AdminException(
+          AdminException.Kind.FAILED_PRECONDITION,
+          "shard " + rightId + " refused to freeze: " + prepared);
+    }
+    ShardState frozen = prepared.getState();
+    long frozenAt = frozen.getFrozenAtIndex();
+    boolean caughtUp =
+        KeyspaceManager.waitUntil(() -> everyReplicaApplied(right, frozenAt), 30_000);
+    ShardReply committed = null;
+    if (caughtUp) {
+      committed =
+          propose(
+              left,
+              ShardCommand.newBuilder()
+                  .setCommitMerge(
+                      CommitMerge.newBuilder()
+                          .setRight(frozen.getShard())
+                          .setRightFrozenIndex(frozenAt)
+                          .setExpectedEpoch(left.getEpoch()))
+                  .build());
+    }
+    if (committed == null || !committed.hasState()) {
+      propose(
+          right,
+          ShardCommand.newBuilder()
+              .setRollbackMerge(
+                  RollbackMerge.newBuilder().setExpectedEpoch(frozen.getShard().getEpoch()))
+              .build());
+      throw new AdminException(
+          AdminException.Kind.UNAVAILABLE,
+          "merge of "
+              + leftId
+              + " and "
+              + rightId
+              + " rolled back"
+              + (caughtUp ? ": " + committed : ": replicas of the right shard did not catch up"));
+    }
+    ShardDescriptor merged = committed.getState().getShard();
+    record(ReplaceShards.newBuilder().addRemove(left).addRemove(right).addAdd(merged).build());
+    LOG.info("merged shard {} into {}: {}", rightId, leftId, PlacementLoop.range(merged));
+    return MergeShardsResponse.newBuilder().setMerged(merged).build();
+  }
+
+  private boolean everyReplicaApplied(ShardDescriptor shard, long index) {
+    Set<String> nodes = replicaNodes(shard);
+    long caughtUp =
+        loop.hostedReplicas().entrySet().stream()
+            .filter(e -> nodes.contains(e.getKey()))
+            .filter(
+                e ->
+                    e.getValue().stream()
+                        .anyMatch(
+                            h ->
+                                h.getShard().getShardId() == shard.getShardId()
+                                    && h.getAppliedIndex() >= index))
+            .count();
+    return caughtUp == nodes.size();
+  }
+
+  private void record(ReplaceShards replace) {
+    MetaResult result =
+        KeyspaceManager.await(
+            node.proposeMeta(MetaCommand.newBuilder().setReplaceShards(replace).build()));
+    if (!result.getOk()) {
+      LOG.info("cluster map already newer: {}", result.getError());
+    }
+  }
+
+  private ShardReply propose(ShardDescriptor shard, ShardCommand command) {
+    String leader =
+        loop.reportedLeaders().getOrDefault(shard.getShardId(), shard.getLeaderNodeId());
+    String address =
+        node.clientAddress(leader)
+            .orElseThrow(
+                () ->
+                    new AdminException(
+                        AdminException.Kind.UNAVAILABLE,
+                        "shard " + shard.getShardId() + " has no known leader"));
+    try {
+      return NodeServiceGrpc.newBlockingStub(node.channelTo(address))
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .propose(
+              ProposeRequest.newBuilder()
+                  .setShardId(shard.getShardId())
+                  .setCommand(command.toBuilder().setLeaderTimeMillis(System.currentTimeMillis()))
+                  .build());
+    } catch (RuntimeException e) {
+      throw new AdminException(
+          AdminException.Kind.UNAVAILABLE, "shard " + shard.getShardId() + ": " + e.getMessage());
+    }
+  }
+
+  private static Set<String> replicaNodes(ShardDescriptor shard) {
+    return shard.getReplicasList().stream().map(Replica::getNodeId).collect(Collectors.toSet());
+  }
+
+  private static ShardDescriptor shard(ClusterMap map, long shardId) {
+    return map.getShardsList().stream()
+        .filter(s -> s.getShardId() == shardId)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new AdminException(
+                    AdminException.Kind.NOT_FOUND, "shard " + shardId + " does not exist"));
+  }
+
+  private static KeyspaceDescriptor keyspaceOf(ClusterMap map, ShardDescriptor shard) {
+    return map.getKeyspacesList().stream()
+        .filter(k -> k.getId() == shard.getKeyspaceId())
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new AdminException(
+                    AdminException.Kind.NOT_FOUND,
+                    "keyspace of shard " + shard.getShardId() + " does not exist"));
+  }
+
+  /** The middle of a HASH range of unsigned 8-byte routing keys (empty = the space's ends). */
+  static ByteString hashMidpoint(ByteString start, ByteString end) {
+    BigInteger low = start.isEmpty() ? BigInteger.ZERO : new BigInteger(1, start.toByteArray());
+    BigInteger high =
+        end.isEmpty() ? BigInteger.ONE.shiftLeft(64) : new BigInteger(1, end.toByteArray());
+    return ByteString.copyFrom(Longs.toByteArray(low.add(high).shiftRight(1).longValue()));
+  }
+}

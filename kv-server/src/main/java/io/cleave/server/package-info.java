@@ -1,0 +1,2 @@
+/** The node process: {@link io.cleave.server.KvServer} wiring and the {@code main} entry point. */
+package io.cleave.server;

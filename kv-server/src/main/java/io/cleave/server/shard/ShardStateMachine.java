@@ -1,0 +1,811 @@
+package io.cleave.server.shard;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.cleave.api.CommandContext;
+import io.cleave.api.RoutingKeys;
+import io.cleave.api.types.BytesType;
+import io.cleave.api.v1.ShardDescriptor;
+import io.cleave.api.v1.ShardError;
+import io.cleave.internal.v1.CommitMerge;
+import io.cleave.internal.v1.KeyOp;
+import io.cleave.internal.v1.KeyOpBatch;
+import io.cleave.internal.v1.KeyResult;
+import io.cleave.internal.v1.KeyResults;
+import io.cleave.internal.v1.OpError;
+import io.cleave.internal.v1.PrepareMerge;
+import io.cleave.internal.v1.ShardCommand;
+import io.cleave.internal.v1.ShardQuery;
+import io.cleave.internal.v1.ShardReply;
+import io.cleave.internal.v1.ShardState;
+import io.cleave.internal.v1.SplitShard;
+import io.cleave.server.storage.NodeStore;
+import io.cleave.server.storage.StorageKeys;
+import io.cleave.server.storage.StoredValue;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replica of one shard: applies the shard's Raft log to the node's RocksDB.
+ *
+ * <p>Protocol (docs/design/0001-storage-and-apply.md): every applied entry writes its data changes
+ * and the applied term/index in one {@link WriteBatch}; after a restart Ratis replays from the last
+ * snapshot index and entries at or below the stored applied index are skipped. A snapshot is "the
+ * store is flushed up to here": Ratis may then purge the log. A replica that fell behind the purged
+ * log pulls the shard's range from the leader (Ratis's notification mode).
+ *
+ * <p>Nothing thrown from {@link #applyTransaction} escapes except storage failures: a bad input
+ * fails its own call with an {@link OpError} and changes nothing, because an exception would take
+ * the whole group down on this node.
+ */
+public final class ShardStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
+
+  private final long shardId;
+  private final ShardHost host;
+  private final NodeStore store;
+  private final ShardStatsTracker stats = new ShardStatsTracker();
+  private volatile ShardState state;
+  private volatile RawValueType type;
+  private volatile long durableAppliedIndex = -1;
+  private volatile TermIndex snapshotTermIndex;
+
+  private final StateMachineStorage snapshotStorage =
+      new StateMachineStorage() {
+        @Override
+        public void init(RaftStorage raftStorage) {}
+
+        @Override
+        public SnapshotInfo getLatestSnapshot() {
+          TermIndex ti = snapshotTermIndex;
+          return ti == null ? null : new FileListSnapshotInfo(List.of(), ti);
+        }
+
+        @Override
+        public void format() {}
+
+        @Override
+        public void cleanupOldSnapshots(
+            org.apache.ratis.statemachine.SnapshotRetentionPolicy policy) {}
+      };
+
+  public ShardStateMachine(long shardId, ShardHost host) {
+    this.shardId = shardId;
+    this.host = host;
+    this.store = host.store();
+  }
+
+  public long shardId() {
+    return shardId;
+  }
+
+  /** The replica's current state; null until initialized. */
+  public ShardState state() {
+    return state;
+  }
+
+  public ShardStatsTracker stats() {
+    return stats;
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshotStorage;
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return snapshotStorage.getLatestSnapshot();
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
+      throws IOException {
+    super.initialize(server, groupId, storage);
+    loadFromStore();
+    host.replicaOpened(this);
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    loadFromStore();
+    host.replicaOpened(this);
+  }
+
+  private void loadFromStore() throws IOException {
+    byte[] stateBytes = store.get(StorageKeys.stateKey(shardId));
+    if (stateBytes == null) {
+      throw new IOException("no state stored for shard " + shardId);
+    }
+    setState(ShardState.parseFrom(stateBytes));
+    TermIndex applied = decodeTermIndex(store.get(StorageKeys.appliedKey(shardId)));
+    durableAppliedIndex = applied == null ? -1 : applied.getIndex();
+    snapshotTermIndex = decodeTermIndex(store.get(StorageKeys.snapshotKey(shardId)));
+    // Ratis replays from the snapshot index and requires the applied index to grow one entry at a
+    // time, so start there; entries up to durableAppliedIndex are then skipped, not re-applied.
+    setLastAppliedTermIndex(snapshotTermIndex);
+    scheduleRecount();
+  }
+
+  private void setState(ShardState newState) {
+    state = newState;
+    type = host.types().find(newState.getValueType()).orElse(null);
+    if (type == null) {
+      LOG.error("shard {}: unknown value type {}", shardId, newState.getValueType());
+    }
+  }
+
+  /** Recounts keys and size of the shard's range in the background (after open, split, merge). */
+  private void scheduleRecount() {
+    ShardState counted = state;
+    host.background()
+        .execute(
+            () -> {
+              long[] totals = new long[2];
+              ShardDescriptor shard = counted.getShard();
+              store.scan(
+                  StorageKeys.rangeStart(shard.getKeyspaceId(), shard.getStart().toByteArray()),
+                  StorageKeys.rangeEnd(shard.getKeyspaceId(), shard.getEnd().toByteArray()),
+                  (key, value) -> {
+                    totals[0]++;
+                    totals[1] += StoredValue.sizeOf(value);
+                    return true;
+                  });
+              if (state == counted || state.getShard().equals(counted.getShard())) {
+                stats.reset(totals[0], totals[1]);
+              }
+            });
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    TermIndex termIndex = TermIndex.valueOf(entry);
+    if (termIndex.getIndex() <= durableAppliedIndex) {
+      // Already in the store: Ratis replays from the snapshot index after a restart.
+      updateLastAppliedTermIndex(termIndex);
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+    ShardCommand command;
+    try {
+      command =
+          ShardCommand.parseFrom(
+              entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      return persistAppliedOnly(termIndex, opError(OpError.Code.INVALID_ARGUMENT, e.getMessage()));
+    }
+    try {
+      ShardReply reply =
+          switch (command.getBodyCase()) {
+            case OPS -> applyOps(command.getOps(), command.getLeaderTimeMillis(), termIndex);
+            case SPLIT -> applySplit(command.getSplit(), termIndex);
+            case PREPARE_MERGE -> applyPrepareMerge(command.getPrepareMerge(), termIndex);
+            case COMMIT_MERGE -> applyCommitMerge(command.getCommitMerge(), termIndex);
+            case ROLLBACK_MERGE -> applyRollbackMerge(termIndex);
+            case RETIRE -> applyRetire(termIndex);
+            case BODY_NOT_SET -> applyNothing(termIndex);
+          };
+      return CompletableFuture.completedFuture(toMessage(reply));
+    } catch (IOException e) {
+      // The store failed: this replica can no longer keep up. Let Ratis take the group down here.
+      throw new IllegalStateException("shard " + shardId + ": store write failed", e);
+    }
+  }
+
+  private CompletableFuture<Message> persistAppliedOnly(TermIndex termIndex, ShardReply reply) {
+    try {
+      applyNothing(termIndex);
+    } catch (IOException e) {
+      throw new IllegalStateException("shard " + shardId + ": store write failed", e);
+    }
+    return CompletableFuture.completedFuture(toMessage(reply));
+  }
+
+  private ShardReply applyNothing(TermIndex termIndex) throws IOException {
+    try (WriteBatch batch = new WriteBatch()) {
+      commit(batch, termIndex);
+    }
+    return ShardReply.newBuilder().setResults(KeyResults.getDefaultInstance()).build();
+  }
+
+  /** Writes {@code batch} with the applied index, then publishes the index. */
+  private void commit(WriteBatch batch, TermIndex termIndex) throws IOException {
+    try {
+      batch.put(StorageKeys.appliedKey(shardId), encodeTermIndex(termIndex));
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+    store.write(batch);
+    durableAppliedIndex = termIndex.getIndex();
+    updateLastAppliedTermIndex(termIndex);
+  }
+
+  /** A key's state while a batch is being applied: later ops of the batch see earlier ones. */
+  private final class Overlay {
+    private final Map<ByteBuffer, StoredValue> changed = new HashMap<>();
+    private final Map<ByteBuffer, byte[]> dataKeys = new HashMap<>();
+
+    StoredValue read(byte[] key) throws IOException {
+      ByteBuffer k = ByteBuffer.wrap(key);
+      if (changed.containsKey(k)) {
+        return changed.get(k);
+      }
+      byte[] raw = store.get(dataKey(key));
+      return raw == null ? null : StoredValue.decode(raw);
+    }
+
+    void write(byte[] key, StoredValue value) {
+      ByteBuffer k = ByteBuffer.wrap(key);
+      changed.put(k, value);
+      dataKeys.computeIfAbsent(k, unused -> dataKey(key));
+    }
+
+    void flushInto(WriteBatch batch) throws RocksDBException {
+      for (Map.Entry<ByteBuffer, StoredValue> e : changed.entrySet()) {
+        byte[] dataKey = dataKeys.get(e.getKey());
+        if (e.getValue() == null) {
+          batch.delete(dataKey);
+        } else {
+          batch.put(dataKey, e.getValue().encode());
+        }
+      }
+    }
+  }
+
+  private byte[] dataKey(byte[] userKey) {
+    ShardState s = state;
+    return StorageKeys.dataKey(s.getShard().getKeyspaceId(), s.getPartitioning(), userKey);
+  }
+
+  private ShardReply applyOps(KeyOpBatch ops, long leaderTimeMillis, TermIndex termIndex)
+      throws IOException {
+    ShardReply refusal = refuseKeys(ops.getOpsList().stream().map(KeyOp::getKey).toList());
+    if (refusal != null) {
+      applyNothing(termIndex);
+      return refusal;
+    }
+    CommandContext context = new CommandContext(leaderTimeMillis, termIndex.getIndex());
+    Overlay overlay = new Overlay();
+    KeyResults.Builder results = KeyResults.newBuilder();
+    long keyDelta = 0;
+    long sizeDelta = 0;
+    List<long[]> loads = new ArrayList<>();
+    try {
+      for (KeyOp op : ops.getOpsList()) {
+        byte[] key = op.getKey().toByteArray();
+        StoredValue before = overlay.read(key);
+        Applied applied = applyOne(op, key, before, context);
+        if (applied.next != before) {
+          overlay.write(key, applied.next);
+          keyDelta += (applied.next != null ? 1 : 0) - (before != null ? 1 : 0);
+          sizeDelta +=
+              (applied.next != null ? applied.next.size() : 0)
+                  - (before != null ? before.size() : 0);
+        }
+        results.addResults(applied.result);
+        loads.add(new long[] {applied.load});
+      }
+    } catch (RuntimeException e) {
+      // The type refused an input (malformed argument, overflow, ...): the whole batch changes
+      // nothing, so a batch is atomic.
+      applyNothing(termIndex);
+      return opError(OpError.Code.INVALID_ARGUMENT, describe(e));
+    }
+    try (WriteBatch batch = new WriteBatch()) {
+      overlay.flushInto(batch);
+      commit(batch, termIndex);
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+    stats.addKeys(keyDelta);
+    stats.addSize(sizeDelta);
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < ops.getOpsCount(); i++) {
+      stats.recordLoad(routingKey(ops.getOps(i).getKey().toByteArray()), loads.get(i)[0], now);
+    }
+    return ShardReply.newBuilder().setResults(results).build();
+  }
+
+  private record Applied(KeyResult result, StoredValue next, long load) {}
+
+  private Applied applyOne(KeyOp op, byte[] key, StoredValue before, CommandContext context) {
+    long nextVersion = before == null ? 1 : before.version() + 1;
+    switch (op.getKind()) {
+      case PUT -> {
+        requireBytesType("put");
+        byte[] value = op.getPayload().toByteArray();
+        StoredValue next = new StoredValue(nextVersion, value.length, value);
+        return new Applied(
+            KeyResult.newBuilder().setFound(true).setVersion(nextVersion).build(), next, 1);
+      }
+      case DELETE -> {
+        return new Applied(KeyResult.newBuilder().setSucceeded(before != null).build(), null, 1);
+      }
+      case CAS -> {
+        requireBytesType("compare-and-set");
+        if (!expectationHolds(op, before)) {
+          return new Applied(currentState(before, false), before, 1);
+        }
+        if (op.getCasDelete()) {
+          return new Applied(currentState(null, true), null, 1);
+        }
+        byte[] value = op.getPayload().toByteArray();
+        StoredValue next = new StoredValue(nextVersion, value.length, value);
+        return new Applied(currentState(next, true), next, 1);
+      }
+      case COMMAND -> {
+        RawValueType.Command outcome =
+            requireType()
+                .command(
+                    before == null ? null : before.value(),
+                    before == null ? 0 : before.size(),
+                    key,
+                    op.getPayload().toByteArray(),
+                    context);
+        StoredValue next =
+            outcome.nextValue() == null
+                ? null
+                : new StoredValue(nextVersion, outcome.nextSize(), outcome.nextValue());
+        KeyResult result =
+            KeyResult.newBuilder()
+                .setFound(true)
+                .setPayload(ByteString.copyFrom(outcome.result()))
+                .setVersion(next == null ? 0 : next.version())
+                .build();
+        return new Applied(result, next, outcome.load());
+      }
+      default -> throw new IllegalArgumentException("unknown key operation " + op.getKind());
+    }
+  }
+
+  private static boolean expectationHolds(KeyOp op, StoredValue before) {
+    return switch (op.getExpectedCase()) {
+      case EXPECT_ABSENT -> before == null;
+      case EXPECTED_VALUE ->
+          before != null && ByteString.copyFrom(before.value()).equals(op.getExpectedValue());
+      case EXPECTED_VERSION -> before != null && before.version() == op.getExpectedVersion();
+      case EXPECTED_NOT_SET ->
+          throw new IllegalArgumentException("compare-and-set without expectation");
+    };
+  }
+
+  private static KeyResult currentState(StoredValue value, boolean succeeded) {
+    KeyResult.Builder result = KeyResult.newBuilder().setSucceeded(succeeded);
+    if (value != null) {
+      result
+          .setFound(true)
+          .setPayload(ByteString.copyFrom(value.value()))
+          .setVersion(value.version());
+    }
+    return result.build();
+  }
+
+  private RawValueType requireType() {
+    RawValueType t = type;
+    if (t == null) {
+      throw new IllegalStateException("value type " + state.getValueType() + " is not loaded");
+    }
+    return t;
+  }
+
+  private void requireBytesType(String operation) {
+    if (!BytesType.NAME.equals(state.getValueType())) {
+      throw new WrongTypeException(
+          operation + " needs a keyspace of type bytes; this one holds " + state.getValueType());
+    }
+  }
+
+  /** An operation that the keyspace's value type does not support. */
+  static final class WrongTypeException extends RuntimeException {
+    WrongTypeException(String message) {
+      super(message);
+    }
+  }
+
+  private static String describe(RuntimeException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return (e instanceof WrongTypeException ? "wrong type: " : "rejected by the value type: ")
+        + message;
+  }
+
+  /**
+   * Checks, at apply time, that this shard still owns every key: routing may have changed between
+   * proposal and apply (a split or merge committed first).
+   */
+  private ShardReply refuseKeys(List<ByteString> keys) {
+    ShardState s = state;
+    if (s.getRetired()) {
+      return shardError(ShardError.Code.EPOCH_MISMATCH);
+    }
+    if (s.getFrozen()) {
+      return shardError(ShardError.Code.SHARD_BUSY);
+    }
+    for (ByteString key : keys) {
+      if (!owns(key.toByteArray())) {
+        return shardError(ShardError.Code.EPOCH_MISMATCH);
+      }
+    }
+    return null;
+  }
+
+  /** Whether this replica's current range holds {@code key}. */
+  public boolean owns(byte[] key) {
+    ShardDescriptor shard = state.getShard();
+    return RoutingKeys.inRange(
+        routingKey(key), shard.getStart().toByteArray(), shard.getEnd().toByteArray());
+  }
+
+  private byte[] routingKey(byte[] key) {
+    return RoutingKeys.routingKey(state.getPartitioning(), key);
+  }
+
+  private ShardReply shardError(ShardError.Code code) {
+    return ShardReply.newBuilder()
+        .setShardError(
+            ShardError.newBuilder()
+                .setCode(code)
+                .setShardId(shardId)
+                .addCurrentShards(state.getShard()))
+        .build();
+  }
+
+  private static ShardReply opError(OpError.Code code, String message) {
+    return ShardReply.newBuilder()
+        .setOpError(OpError.newBuilder().setCode(code).setMessage(message))
+        .build();
+  }
+
+  // ---------------------------------------------------------------- split and merge
+
+  private ShardReply applySplit(SplitShard split, TermIndex termIndex) throws IOException {
+    ShardState s = state;
+    ShardDescriptor parent = s.getShard();
+    byte[] at = split.getSplitAt().toByteArray();
+    if (s.getRetired() || s.getFrozen() || parent.getEpoch() != split.getExpectedEpoch()) {
+      applyNothing(termIndex);
+      return shardError(ShardError.Code.EPOCH_MISMATCH);
+    }
+    if (RoutingKeys.compare(at, parent.getStart().toByteArray()) <= 0
+        || !RoutingKeys.inRange(
+            at, parent.getStart().toByteArray(), parent.getEnd().toByteArray())) {
+      applyNothing(termIndex);
+      return opError(OpError.Code.INVALID_ARGUMENT, "split point outside the shard's range");
+    }
+    long epoch = parent.getEpoch() + 1;
+    ShardState left =
+        s.toBuilder()
+            .setShard(parent.toBuilder().setEnd(split.getSplitAt()).setEpoch(epoch))
+            .build();
+    ShardState child =
+        s.toBuilder()
+            .setShard(
+                parent.toBuilder()
+                    .setShardId(split.getChildShardId())
+                    .setStart(split.getSplitAt())
+                    .setEpoch(epoch)
+                    .clearLeaderNodeId())
+            .build();
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(StorageKeys.stateKey(shardId), left.toByteArray());
+      // The child's starting data is already in the store; its state is all it needs. Written in
+      // the same batch, so a crash leaves either both shards or neither.
+      batch.put(StorageKeys.stateKey(child.getShard().getShardId()), child.toByteArray());
+      commit(batch, termIndex);
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+    setState(left);
+    scheduleRecount();
+    LOG.info(
+        "shard {} split at index {}: {} + child {}",
+        shardId,
+        termIndex,
+        left.getShard(),
+        child.getShard().getShardId());
+    getServer()
+        .thenAccept(
+            server -> {
+              try {
+                host.startChild(child, server.getDivision(getGroupId()).getGroup());
+              } catch (IOException e) {
+                LOG.warn(
+                    "shard {}: cannot start child {}", shardId, child.getShard().getShardId(), e);
+              }
+            });
+    return ShardReply.newBuilder().setState(left).build();
+  }
+
+  private ShardReply applyPrepareMerge(PrepareMerge prepare, TermIndex termIndex)
+      throws IOException {
+    ShardState s = state;
+    if (s.getRetired() || s.getShard().getEpoch() != prepare.getExpectedEpoch()) {
+      applyNothing(termIndex);
+      return shardError(ShardError.Code.EPOCH_MISMATCH);
+    }
+    ShardState frozen =
+        s.toBuilder().setFrozen(true).setFrozenAtIndex(termIndex.getIndex()).build();
+    return writeState(frozen, termIndex);
+  }
+
+  private ShardReply applyRollbackMerge(TermIndex termIndex) throws IOException {
+    ShardState s = state;
+    if (!s.getFrozen() || s.getRetired()) {
+      applyNothing(termIndex);
+      return ShardReply.newBuilder().setState(s).build();
+    }
+    ShardState thawed =
+        s.toBuilder()
+            .setFrozen(false)
+            .setFrozenAtIndex(0)
+            .setShard(s.getShard().toBuilder().setEpoch(s.getShard().getEpoch() + 1))
+            .build();
+    return writeState(thawed, termIndex);
+  }
+
+  private ShardReply applyRetire(TermIndex termIndex) throws IOException {
+    return writeState(state.toBuilder().setRetired(true).build(), termIndex);
+  }
+
+  private ShardReply writeState(ShardState newState, TermIndex termIndex) throws IOException {
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(StorageKeys.stateKey(shardId), newState.toByteArray());
+      commit(batch, termIndex);
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+    setState(newState);
+    return ShardReply.newBuilder().setState(newState).build();
+  }
+
+  private ShardReply applyCommitMerge(CommitMerge merge, TermIndex termIndex) throws IOException {
+    ShardState s = state;
+    ShardDescriptor left = s.getShard();
+    ShardDescriptor right = merge.getRight();
+    if (s.getRetired()
+        || s.getFrozen()
+        || left.getEpoch() != merge.getExpectedEpoch()
+        || !left.getEnd().equals(right.getStart())
+        || left.getKeyspaceId() != right.getKeyspaceId()) {
+      applyNothing(termIndex);
+      return shardError(ShardError.Code.EPOCH_MISMATCH);
+    }
+    // The right shard's data is in this node's store once its local replica has applied
+    // everything up to the freeze. The controller proposes the commit only after every replica of
+    // the right shard reported that, so this wait is normally empty; it must not be skipped, or
+    // this replica would own keys whose last writes it has not seen.
+    awaitLocalApplied(right.getShardId(), merge.getRightFrozenIndex());
+    ShardState merged =
+        s.toBuilder()
+            .setShard(
+                left.toBuilder()
+                    .setEnd(right.getEnd())
+                    .setEpoch(Math.max(left.getEpoch(), right.getEpoch()) + 1))
+            .build();
+    ShardStateMachine rightReplica = host.localReplica(right.getShardId()).orElseThrow();
+    ShardState retiredRight = rightReplica.state().toBuilder().setRetired(true).build();
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(StorageKeys.stateKey(shardId), merged.toByteArray());
+      // Retire the right shard in the same batch: after a crash no two local replicas may own
+      // the same keys.
+      batch.put(StorageKeys.stateKey(right.getShardId()), retiredRight.toByteArray());
+      commit(batch, termIndex);
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+    setState(merged);
+    rightReplica.retireAfterMerge(retiredRight);
+    scheduleRecount();
+    LOG.info(
+        "shard {} absorbed shard {} at {}: {}",
+        shardId,
+        right.getShardId(),
+        termIndex,
+        merged.getShard());
+    return ShardReply.newBuilder().setState(merged).build();
+  }
+
+  private void awaitLocalApplied(long otherShardId, long index) {
+    long waitedMillis = 0;
+    while (true) {
+      var other = host.localReplica(otherShardId);
+      if (other.isPresent() && other.get().getLastAppliedTermIndex().getIndex() >= index) {
+        return;
+      }
+      if (waitedMillis % 10_000 == 0) {
+        LOG.warn(
+            "shard {}: merge waits for local replica of shard {} to reach index {}",
+            shardId,
+            otherShardId,
+            index);
+      }
+      try {
+        Thread.sleep(20);
+        waitedMillis += 20;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while merging", e);
+      }
+    }
+  }
+
+  /** Called by the left shard's commit: this (right) shard's range now belongs to the left. */
+  void retireAfterMerge(ShardState retired) {
+    state = retired;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    try {
+      ShardQuery query = ShardQuery.parseFrom(request.getContent().asReadOnlyByteBuffer());
+      return CompletableFuture.completedFuture(toMessage(answer(query)));
+    } catch (InvalidProtocolBufferException e) {
+      return CompletableFuture.completedFuture(
+          toMessage(opError(OpError.Code.INVALID_ARGUMENT, e.getMessage())));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Answers a read from this replica's local state. Also used directly for stale reads. */
+  public ShardReply answer(ShardQuery query) throws IOException {
+    switch (query.getKind()) {
+      case STATS:
+        return ShardReply.newBuilder()
+            .setStats(
+                stats.snapshot(
+                    shardId, getLastAppliedTermIndex().getIndex(), System.currentTimeMillis()))
+            .build();
+      case STATE:
+        return ShardReply.newBuilder().setState(state).build();
+      case GET:
+      case QUERY:
+        break;
+      default:
+        return opError(OpError.Code.INVALID_ARGUMENT, "unknown query kind " + query.getKind());
+    }
+    ShardState s = state;
+    if (s.getRetired()) {
+      return shardError(ShardError.Code.EPOCH_MISMATCH);
+    }
+    for (ByteString key : query.getKeysList()) {
+      if (!owns(key.toByteArray())) {
+        return shardError(ShardError.Code.EPOCH_MISMATCH);
+      }
+    }
+    KeyResults.Builder results = KeyResults.newBuilder();
+    long now = System.currentTimeMillis();
+    for (ByteString keyBytes : query.getKeysList()) {
+      byte[] key = keyBytes.toByteArray();
+      byte[] raw = store.get(dataKey(key));
+      if (raw == null) {
+        results.addResults(KeyResult.getDefaultInstance());
+        stats.recordLoad(routingKey(key), 1, now);
+        continue;
+      }
+      StoredValue value = StoredValue.decode(raw);
+      if (query.getKind() == ShardQuery.Kind.GET) {
+        results.addResults(
+            KeyResult.newBuilder()
+                .setFound(true)
+                .setPayload(ByteString.copyFrom(value.value()))
+                .setVersion(value.version()));
+        stats.recordLoad(routingKey(key), 1, now);
+      } else {
+        RawValueType.Query outcome;
+        try {
+          outcome =
+              requireType()
+                  .query(value.value(), value.size(), key, query.getArgument().toByteArray());
+        } catch (RuntimeException e) {
+          return opError(OpError.Code.INVALID_ARGUMENT, describe(e));
+        }
+        results.addResults(
+            KeyResult.newBuilder()
+                .setFound(true)
+                .setPayload(ByteString.copyFrom(outcome.result()))
+                .setVersion(value.version()));
+        stats.recordLoad(routingKey(key), outcome.load(), now);
+      }
+    }
+    return ShardReply.newBuilder().setResults(results).build();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex applied = getLastAppliedTermIndex();
+    if (applied == null || applied.getIndex() < 0) {
+      return -1;
+    }
+    // Data up to `applied` must be in SST files before Ratis may purge the log behind it.
+    store.flush();
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(StorageKeys.snapshotKey(shardId), encodeTermIndex(applied));
+      store.write(batch);
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+    store.flush();
+    snapshotTermIndex = applied;
+    return applied.getIndex();
+  }
+
+  @Override
+  public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(
+      RoleInfoProto roleInfo, TermIndex firstTermIndexInLog) {
+    String leader =
+        RaftPeerId.valueOf(roleInfo.getFollowerInfo().getLeaderInfo().getId().getId()).toString();
+    LOG.info(
+        "shard {}: behind the leader's log (first index {}); pulling a snapshot from {}",
+        shardId,
+        firstTermIndexInLog,
+        leader);
+    return host.installSnapshot(shardId, leader)
+        .thenApply(
+            installed -> {
+              durableAppliedIndex = installed.getIndex();
+              snapshotTermIndex = installed;
+              return installed;
+            });
+  }
+
+  @Override
+  public void close() throws IOException {
+    host.replicaClosed(this);
+    super.close();
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  public static byte[] encodeTermIndex(TermIndex termIndex) {
+    return ByteBuffer.allocate(16)
+        .putLong(termIndex.getTerm())
+        .putLong(termIndex.getIndex())
+        .array();
+  }
+
+  public static TermIndex decodeTermIndex(byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    return TermIndex.valueOf(buffer.getLong(), buffer.getLong());
+  }
+
+  private static Message toMessage(ShardReply reply) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray()));
+  }
+
+  @Override
+  public String toString() {
+    return "shard-" + shardId;
+  }
+}

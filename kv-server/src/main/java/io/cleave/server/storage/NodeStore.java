@@ -1,0 +1,172 @@
+package io.cleave.server.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BiPredicate;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The node's single RocksDB, shared by every shard replica on the node.
+ *
+ * <p>Durability: the Raft log is the write-ahead log of record. RocksDB's own WAL stays on without
+ * sync, so a killed process loses nothing and a lost OS page cache loses at most the tail that
+ * Ratis replays from its log — which is why a snapshot flushes memtables before Ratis may purge the
+ * log (see {@link #flush()}).
+ */
+public final class NodeStore implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final RocksDB db;
+  private final Options options;
+  private final LRUCache blockCache;
+  private final WriteOptions writeOptions = new WriteOptions().setSync(false);
+
+  private NodeStore(RocksDB db, Options options, LRUCache blockCache) {
+    this.db = db;
+    this.options = options;
+    this.blockCache = blockCache;
+  }
+
+  /** Opens (creating if missing) the store in {@code dir} with a block cache of the given size. */
+  public static NodeStore open(Path dir, long blockCacheBytes) throws IOException {
+    Files.createDirectories(dir);
+    LRUCache cache = new LRUCache(blockCacheBytes);
+    Options options =
+        new Options()
+            .setCreateIfMissing(true)
+            .setMaxBackgroundJobs(2)
+            .setWriteBufferSize(32L * 1024 * 1024)
+            .setTableFormatConfig(
+                new BlockBasedTableConfig()
+                    .setBlockCache(cache)
+                    .setCacheIndexAndFilterBlocks(true)
+                    .setFilterPolicy(new org.rocksdb.BloomFilter(10, false)));
+    try {
+      return new NodeStore(RocksDB.open(options, dir.toString()), options, cache);
+    } catch (RocksDBException e) {
+      options.close();
+      cache.close();
+      throw new IOException("cannot open RocksDB in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public byte[] get(byte[] key) throws IOException {
+    try {
+      return db.get(key);
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+  }
+
+  /** Applies every change of {@code batch} atomically. */
+  public void write(WriteBatch batch) throws IOException {
+    try {
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+  }
+
+  /**
+   * Visits the keys in {@code [start, end)} in order until {@code visitor} returns false. Reads a
+   * consistent snapshot of the store.
+   */
+  public void scan(byte[] start, byte[] end, BiPredicate<byte[], byte[]> visitor) {
+    Snapshot snapshot = db.getSnapshot();
+    try {
+      iterate(snapshot, start, end, visitor);
+    } finally {
+      db.releaseSnapshot(snapshot);
+    }
+  }
+
+  private void iterate(
+      Snapshot snapshot, byte[] start, byte[] end, BiPredicate<byte[], byte[]> visitor) {
+    try (Slice upper = new Slice(end);
+        ReadOptions read =
+            new ReadOptions()
+                .setSnapshot(snapshot)
+                .setIterateUpperBound(upper)
+                .setFillCache(false);
+        RocksIterator it = db.newIterator(read)) {
+      for (it.seek(start); it.isValid(); it.next()) {
+        if (!visitor.test(it.key(), it.value())) {
+          break;
+        }
+      }
+    }
+  }
+
+  /** A consistent read-only view of the store at one moment. */
+  public interface View {
+    byte[] get(byte[] key) throws IOException;
+
+    void scan(byte[] start, byte[] end, BiPredicate<byte[], byte[]> visitor);
+  }
+
+  /** Runs {@code reader} on a consistent view of the store. */
+  public <T> T read(java.util.function.Function<View, T> reader) {
+    Snapshot snapshot = db.getSnapshot();
+    try (ReadOptions read = new ReadOptions().setSnapshot(snapshot).setFillCache(false)) {
+      View view =
+          new View() {
+            @Override
+            public byte[] get(byte[] key) throws IOException {
+              try {
+                return db.get(read, key);
+              } catch (RocksDBException e) {
+                throw new IOException(e);
+              }
+            }
+
+            @Override
+            public void scan(byte[] start, byte[] end, BiPredicate<byte[], byte[]> visitor) {
+              iterate(snapshot, start, end, visitor);
+            }
+          };
+      return reader.apply(view);
+    } finally {
+      db.releaseSnapshot(snapshot);
+    }
+  }
+
+  /** Makes everything written so far durable in SST files, waiting for the flush. */
+  public void flush() throws IOException {
+    try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(flush);
+    } catch (RocksDBException e) {
+      throw new IOException(e);
+    }
+  }
+
+  /** Lets RocksDB reclaim the space of a deleted range now rather than at some later compaction. */
+  public void compactRange(byte[] start, byte[] end) {
+    try {
+      db.compactRange(start, end);
+    } catch (RocksDBException e) {
+      // Only space reclamation; the data is already deleted.
+    }
+  }
+
+  @Override
+  public void close() {
+    writeOptions.close();
+    db.close();
+    options.close();
+    blockCache.close();
+  }
+}
