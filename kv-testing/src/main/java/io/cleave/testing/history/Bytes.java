@@ -23,7 +23,7 @@ public final class Bytes implements Comparable<Bytes> {
   }
 
   /** Copies {@code data}, so later changes to the caller's array do not rewrite the history. */
-  public static Bytes copyOf(byte[] data) {
+  public static Bytes of(byte[] data) {
     return new Bytes(data.clone());
   }
 

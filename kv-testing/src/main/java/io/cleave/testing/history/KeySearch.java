@@ -5,10 +5,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The Wing–Gong–Lowe search for one key's history against a register (the Porcupine design).
@@ -67,6 +65,15 @@ final class KeySearch {
   private final int[] callEntry;
   private final int[] returnEntry;
 
+  // Symmetry reduction: UNKNOWN ops with the same effect (e.g. writes of values nobody reads, or
+  // deletes) are interchangeable, and the earlier-invoked one can go wherever a later one can. So
+  // each may only be placed after its previous twin, which turns "which subset of them happened"
+  // (exponential) into "how many of them happened" (linear).
+  private final int[] previousTwin;
+  private final boolean[] placed;
+  private final int[] unknownOrdinal;
+  private final long[] unknownPlaced;
+
   KeySearch(Bytes key, List<Operation> history) {
     this.key = key;
     this.recorded = history.size();
@@ -121,6 +128,22 @@ final class KeySearch {
       }
     }
     knownCount = knownOps;
+    unknownOrdinal = new int[n];
+    int unknowns = 0;
+    for (int i = 0; i < n; i++) {
+      unknownOrdinal[i] = known[i] ? NIL : unknowns++;
+    }
+    unknownPlaced = new long[(unknowns + 63) / 64];
+    previousTwin = new int[n];
+    placed = new boolean[n];
+    Map<List<Integer>, Integer> lastTwin = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      previousTwin[i] =
+          known[i] ? NIL : lastTwin.getOrDefault(List.of((int) kind[i], arg[i], expected[i]), NIL);
+      if (!known[i]) {
+        lastTwin.put(List.of((int) kind[i], arg[i], expected[i]), i);
+      }
+    }
 
     // Calls before returns at equal times: treating touching windows as overlapping can only
     // allow more orders, so clock granularity never produces a false alarm.
@@ -189,8 +212,14 @@ final class KeySearch {
     };
   }
 
-  /** The state after applying op {@code i} to {@code state}, or {@link #REJECT}. */
+  /**
+   * The state after applying op {@code i} to {@code state}, or {@link #REJECT}, which includes an
+   * UNKNOWN op whose earlier twin has not been placed yet.
+   */
   private int step(int state, int i) {
+    if (previousTwin[i] != NIL && !placed[previousTwin[i]]) {
+      return REJECT;
+    }
     return switch (kind[i]) {
       case READ -> state == arg[i] ? state : REJECT;
       case WRITE -> arg[i];
@@ -202,98 +231,133 @@ final class KeySearch {
   /**
    * Runs the search.
    *
+   * <p>Lowe's cache here holds the configurations proven dead ends, and a configuration is pruned
+   * if a dead end with the same state and the same acknowledged ops placed had a subset of its
+   * UNKNOWN ops placed: an unknown op never has to happen, so having placed more of them cannot
+   * help. Acknowledged candidates are tried before unknown ones so that the smaller sets are the
+   * ones that get recorded first. Without this, every unknown op still pending doubles the work.
+   *
    * @param budgetNanos wall time allowed before giving up with {@code UNKNOWN}
-   * @param maxConfigurations cache size allowed before giving up with {@code UNKNOWN}, so that a
-   *     hard key ends the check instead of the JVM
+   * @param maxConfigurations dead ends cached before giving up with {@code UNKNOWN}, so that a hard
+   *     key ends the check instead of the JVM
    */
   CheckResult.KeyResult run(long budgetNanos, long maxConfigurations) {
     long start = System.nanoTime();
     int n = ops.length;
-    Set<Configuration> cache = new HashSet<>();
+    DeadEnds deadEnds = new DeadEnds();
     int[] stackOp = new int[n];
     int[] stackState = new int[n];
     int[] stackFrontier = new int[n];
     int depth = 0;
     int state = ABSENT;
-    // Every op below frontier is linearized except those whose call is still in the list; that
-    // makes the linearized set cheap to key the cache on (see configuration()).
-    int frontier = 0;
+    // Every acknowledged op below knownFrontier is placed except those whose call is still listed;
+    // that makes the placed set cheap to key the cache on (see knownPart()).
+    int knownFrontier = 0;
     int placedKnown = 0;
     int[] best = new int[0];
 
     int entry = next[head];
+    boolean unknownPhase = false;
     long steps = 0;
     while (placedKnown < knownCount) {
       if ((++steps & 1023) == 0
-          && (System.nanoTime() - start > budgetNanos || cache.size() > maxConfigurations)) {
+          && (System.nanoTime() - start > budgetNanos || deadEnds.size > maxConfigurations)) {
         best = deeper(best, stackOp, depth);
-        return result(Verdict.UNKNOWN, cache.size(), start, undecided(best, budgetNanos, cache));
+        return result(Verdict.UNKNOWN, deadEnds.size, start, undecided(best, budgetNanos));
       }
       if (entry == NIL || !entryIsCall[entry]) {
+        if (!unknownPhase) {
+          unknownPhase = true;
+          entry = next[head];
+          continue;
+        }
         // An acknowledged op must have taken effect by now and none of the tried orders placed it.
         // Only a dead end can end the longest prefix, so it is saved here and not on every step.
         best = deeper(best, stackOp, depth);
         if (depth == 0) {
-          return result(Verdict.NOT_LINEARIZABLE, cache.size(), start, violation(best));
+          return result(Verdict.NOT_LINEARIZABLE, deadEnds.size, start, violation(best));
         }
+        deadEnds.add(knownPart(NIL, state, knownFrontier), unknownPlaced);
         depth--;
         int op = stackOp[depth];
         state = stackState[depth];
-        frontier = stackFrontier[depth];
+        knownFrontier = stackFrontier[depth];
         placedKnown -= known[op] ? 1 : 0;
         unlift(op);
+        unknownPhase = !known[op];
         entry = next[callEntry[op]];
         continue;
       }
       int op = entryOp[entry];
-      int after = step(state, op);
-      if (after != REJECT && cache.add(configuration(op, after, frontier))) {
+      int after = known[op] == unknownPhase ? REJECT : step(state, op);
+      int frontierAfter = known[op] ? Math.max(knownFrontier, op + 1) : knownFrontier;
+      if (after != REJECT && !deadEnd(op, after, frontierAfter, deadEnds)) {
         stackOp[depth] = op;
         stackState[depth] = state;
-        stackFrontier[depth] = frontier;
+        stackFrontier[depth] = knownFrontier;
         depth++;
         state = after;
-        frontier = Math.max(frontier, op + 1);
+        knownFrontier = frontierAfter;
         placedKnown += known[op] ? 1 : 0;
         lift(op);
+        unknownPhase = false;
         entry = next[head];
       } else {
         entry = next[entry];
       }
     }
-    return result(Verdict.LINEARIZABLE, cache.size(), start, "");
+    return result(Verdict.LINEARIZABLE, deadEnds.size, start, "");
   }
 
   private static int[] deeper(int[] best, int[] stack, int depth) {
     return depth > best.length ? Arrays.copyOf(stack, depth) : best;
   }
 
-  /** The cache key for "current set plus {@code op}" in state {@code state}. */
-  private Configuration configuration(int op, int state, int frontier) {
-    int newFrontier = Math.max(frontier, op + 1);
-    // Unplaced ops below the frontier are exactly the calls still listed before the first call at
-    // or past it; by the WGL invariant only a few returns sit in between, so this walk is short.
+  /** Whether placing {@code op} (giving {@code state}) leads into a known dead end. */
+  private boolean deadEnd(int op, int state, int knownFrontier, DeadEnds deadEnds) {
+    if (known[op]) {
+      return deadEnds.covers(knownPart(op, state, knownFrontier), unknownPlaced);
+    }
+    int u = unknownOrdinal[op];
+    unknownPlaced[u >>> 6] |= 1L << u;
+    boolean dead = deadEnds.covers(knownPart(NIL, state, knownFrontier), unknownPlaced);
+    unknownPlaced[u >>> 6] &= ~(1L << u);
+    return dead;
+  }
+
+  /**
+   * The state and the set of placed acknowledged ops (with {@code extra} counted as placed), as
+   * "all below frontier except holes".
+   */
+  private Configuration knownPart(int extra, int state, int knownFrontier) {
+    // Unplaced acknowledged ops below the frontier are exactly their calls still listed before the
+    // first acknowledged call at or past it. The walk also passes pending unknown calls and, by the
+    // WGL invariant, only a few returns, so it stays short.
     int[] holes = new int[8];
     int count = 0;
     for (int e = next[head]; e != NIL; e = next[e]) {
-      if (!entryIsCall[e]) {
+      int o = entryOp[e];
+      if (!entryIsCall[e] || !known[o]) {
         continue;
       }
-      int o = entryOp[e];
-      if (o >= newFrontier) {
+      if (o >= knownFrontier) {
         break;
       }
-      if (o != op) {
+      if (o != extra) {
         if (count == holes.length) {
           holes = Arrays.copyOf(holes, count * 2);
         }
         holes[count++] = o;
       }
     }
-    return new Configuration(state, newFrontier, Arrays.copyOf(holes, count));
+    return new Configuration(state, knownFrontier, Arrays.copyOf(holes, count));
   }
 
   private void lift(int op) {
+    placed[op] = true;
+    if (!known[op]) {
+      unknownPlaced[unknownOrdinal[op] >>> 6] |= 1L << unknownOrdinal[op];
+    }
     remove(callEntry[op]);
     if (returnEntry[op] != NIL) {
       remove(returnEntry[op]);
@@ -306,6 +370,10 @@ final class KeySearch {
       restore(returnEntry[op]);
     }
     restore(callEntry[op]);
+    placed[op] = false;
+    if (!known[op]) {
+      unknownPlaced[unknownOrdinal[op] >>> 6] &= ~(1L << unknownOrdinal[op]);
+    }
   }
 
   private void remove(int e) {
@@ -335,12 +403,10 @@ final class KeySearch {
         explanation);
   }
 
-  private String undecided(int[] best, long budgetNanos, Set<Configuration> cache) {
-    return "Search gave up after "
+  private String undecided(int[] best, long budgetNanos) {
+    return "Search gave up (budget "
         + Duration.ofNanos(budgetNanos).toMillis()
-        + " ms budget or "
-        + cache.size()
-        + " configurations; this is NOT a pass. Deepest linearizable prefix: "
+        + " ms or the configuration limit); this is NOT a pass. Deepest linearizable prefix: "
         + best.length
         + " of "
         + ops.length
@@ -353,7 +419,9 @@ final class KeySearch {
    */
   private String violation(int[] best) {
     StringBuilder s = new StringBuilder();
-    boolean[] placed = new boolean[ops.length];
+    // Replays the prefix on the search's own "placed" marks (all clear once the search is over),
+    // so that step() judges the candidates exactly as the search did.
+    Arrays.fill(placed, false);
     int state = ABSENT;
     Bytes value = null;
     s.append("No order of the ")
@@ -366,8 +434,8 @@ final class KeySearch {
     s.append(shownFrom > 0 ? "; its last 8, in order:\n" : ", in order:\n");
     for (int d = 0; d < best.length; d++) {
       int op = best[d];
-      placed[op] = true;
       state = step(state, op);
+      placed[op] = true;
       if (kind[op] == WRITE || kind[op] == CAS_SWAP) {
         value = ops[op].writtenValue();
       }
@@ -419,7 +487,47 @@ final class KeySearch {
     };
   }
 
-  /** A cache key: register state plus the linearized set as "all below frontier except holes". */
+  /**
+   * Dead ends, grouped by state and placed acknowledged ops; per group the sets of placed UNKNOWN
+   * ops (bitsets over their ordinals), none a subset of another.
+   */
+  private static final class DeadEnds {
+    private final Map<Configuration, List<long[]>> groups = new HashMap<>();
+    private long size;
+
+    /** Whether a dead end dominates the configuration: same group, subset of unknown ops. */
+    boolean covers(Configuration group, long[] unknownPlaced) {
+      List<long[]> sets = groups.get(group);
+      if (sets != null) {
+        for (long[] set : sets) {
+          if (subset(set, unknownPlaced)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    void add(Configuration group, long[] unknownPlaced) {
+      List<long[]> sets = groups.computeIfAbsent(group, g -> new ArrayList<>(1));
+      // Supersets of the new dead end are now redundant; dropping them keeps the scans short.
+      int before = sets.size();
+      sets.removeIf(set -> subset(unknownPlaced, set));
+      sets.add(unknownPlaced.clone());
+      size += 1 - (before - sets.size() + 0L);
+    }
+
+    private static boolean subset(long[] a, long[] b) {
+      for (int w = 0; w < a.length; w++) {
+        if ((a[w] & ~b[w]) != 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** A cache key: register state plus the placed set as "all below frontier except holes". */
   private static final class Configuration {
     private final int state;
     private final int frontier;
