@@ -365,10 +365,11 @@ public final class CleaveClient implements AutoCloseable {
         r -> Bytes.of(r.getPayload()));
   }
 
-  /** Shuts down every channel and the retry timer; calls in flight fail. */
+  /** Shuts down every channel and the retry timer; calls in flight fail with CANCELLED. */
   @Override
   public void close() {
     scheduler.shutdownNow();
+    dispatcher.close();
     channels.close();
   }
 

@@ -442,4 +442,18 @@ class CleaveClientTest {
     assertThat(last().nodeId()).isEqualTo(expected);
     assertThat(client.metrics().routingRetries()).isZero();
   }
+
+  @Test
+  void closingTheClientEndsCallsWaitingToRetry() {
+    CleaveClient closing =
+        cluster.client().backoff(Duration.ofMillis(200), Duration.ofMillis(400)).build();
+    closing.blocking().get(KS, key("warm"));
+    cluster.busy(shardId(), Integer.MAX_VALUE);
+    var pending = closing.put(KS, key("k"), key("v"));
+    closing.close();
+    assertThat(pending)
+        .failsWithin(Duration.ofSeconds(2))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(CleaveException.class);
+  }
 }

@@ -1,7 +1,9 @@
 package io.cleave.client.internal;
 
+import io.cleave.client.CleaveException;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,19 +33,27 @@ public final class Channels implements AutoCloseable {
     this.downPenaltyNanos = downPenaltyNanos;
   }
 
-  /** The channel to {@code address}; creates it on first use. */
+  /**
+   * The channel to {@code address}; creates it on first use.
+   *
+   * @throws CleaveException with CANCELLED once the client is closed
+   */
   public ManagedChannel get(String address) {
     if (closed) {
-      throw new IllegalStateException("client is closed");
+      throw closed();
     }
     ManagedChannel channel =
         channels.computeIfAbsent(address, a -> builderFactory.apply(a).build());
     if (closed) {
       // close() may have run between the check and the insert: do not leak the new channel.
       channel.shutdownNow();
-      throw new IllegalStateException("client is closed");
+      throw closed();
     }
     return channel;
+  }
+
+  private static CleaveException closed() {
+    return new CleaveException(Status.Code.CANCELLED, "client is closed", null);
   }
 
   /** Avoids {@code address} for a while: it failed without reaching a shard. */

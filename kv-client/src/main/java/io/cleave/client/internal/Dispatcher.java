@@ -12,7 +12,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,6 +39,10 @@ public final class Dispatcher {
   private final int maxRetries;
   private final ScheduledExecutorService scheduler;
   private final Counters counters;
+  // Calls not yet answered: close() must end them, because a retry waiting out its backoff is
+  // dropped with the timer and would otherwise leave its future incomplete forever.
+  private final Set<Call<?, ?>> live = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   /**
    * @param maxRetries retries allowed per group of keys after its first attempt
@@ -72,6 +79,11 @@ public final class Dispatcher {
     }
     counters.calls.increment();
     Call<?, ?> call = new Call<>(keyspace, op, deadline);
+    live.add(call);
+    call.done.whenComplete((v, error) -> live.remove(call));
+    if (closed) {
+      fail(call, new CleaveException(Status.Code.CANCELLED, "client is closed", null));
+    }
     if (op.size() == 0) {
       call.done.complete(null);
     } else {
@@ -80,6 +92,14 @@ public final class Dispatcher {
       route(call, all, 0, null);
     }
     return call.done;
+  }
+
+  /** Fails every call not answered yet with CANCELLED; later calls fail the same way. */
+  public void close() {
+    closed = true;
+    for (Call<?, ?> call : live) {
+      fail(call, new CleaveException(Status.Code.CANCELLED, "client is closed", null));
+    }
   }
 
   /** Rejects a keyspace name no node would accept. */
@@ -301,8 +321,13 @@ public final class Dispatcher {
         };
     if (delayNanos <= 0) {
       next.run();
-    } else {
+      return;
+    }
+    try {
       scheduler.schedule(next, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // The client was closed while the call waited to retry: end it rather than leave it hanging.
+      fail(call, new CleaveException(Status.Code.CANCELLED, "client closed", cause));
     }
   }
 
