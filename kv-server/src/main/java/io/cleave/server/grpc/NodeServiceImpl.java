@@ -52,7 +52,6 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                 RaftPeer.newBuilder()
                     .setId(peer.getNodeId())
                     .setAddress(peer.getRaftAddress())
-                    .setClientAddress(peer.getClientAddress())
                     // The first replica is the preferred leader: Ratis hands leadership to the
                     // highest priority, which spreads leaders over the nodes.
                     .setPriority(i == 0 ? 1 : 0)

@@ -329,17 +329,14 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
   private RaftGroup metaGroup() {
     List<RaftPeer> peers = new ArrayList<>();
     for (NodeAddress member : config.metaMembers()) {
-      peers.add(peer(member.nodeId(), member.raftAddress(), member.clientAddress()));
+      peers.add(peer(member.nodeId(), member.raftAddress()));
     }
     return RaftGroup.valueOf(ShardGroups.groupId(ShardGroups.META_SHARD_ID), peers);
   }
 
-  static RaftPeer peer(String nodeId, String raftAddress, String clientAddress) {
-    return RaftPeer.newBuilder()
-        .setId(nodeId)
-        .setAddress(raftAddress)
-        .setClientAddress(clientAddress)
-        .build();
+  /** A Raft peer; Ratis's own client talks to its Raft address, never Cleave's client port. */
+  static RaftPeer peer(String nodeId, String raftAddress) {
+    return RaftPeer.newBuilder().setId(nodeId).setAddress(raftAddress).build();
   }
 
   /** Whether this node's meta replica leads: the placement loop runs here. */
@@ -421,7 +418,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
       map.getNodesList().stream()
           .filter(n -> n.getNodeId().equals(replica.getNodeId()))
           .findFirst()
-          .ifPresent(n -> peers.add(peer(n.getNodeId(), n.getRaftAddress(), n.getClientAddress())));
+          .ifPresent(n -> peers.add(peer(n.getNodeId(), n.getRaftAddress())));
     }
     return peers;
   }

@@ -1,0 +1,182 @@
+package io.cleave.testing;
+
+import io.cleave.client.CleaveClient;
+import io.cleave.server.KvServer;
+import io.cleave.server.config.NodeAddress;
+import io.cleave.server.config.NodeConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+
+/**
+ * An in-process cluster of nodes on loopback, for integration tests. One per test class; close it
+ * with try-with-resources or in {@code @AfterAll}. Nodes can be stopped and restarted on the same
+ * ports and data directory.
+ */
+public final class MiniCluster implements AutoCloseable {
+  private final Path root;
+  private final List<NodeConfig> configs = new ArrayList<>();
+  private final List<KvServer> servers = new ArrayList<>();
+  private final List<CleaveClient> clients = new ArrayList<>();
+
+  private MiniCluster(Path root, int size, UnaryOperator<NodeConfig> customize) {
+    this.root = root;
+    List<NodeAddress> addresses = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      addresses.add(new NodeAddress("n" + (i + 1), "127.0.0.1", freePort(), freePort()));
+    }
+    for (NodeAddress address : addresses) {
+      NodeConfig defaults = NodeConfig.defaults(address, addresses, root.resolve(address.nodeId()));
+      NodeConfig testing =
+          new NodeConfig(
+              address,
+              addresses,
+              defaults.dataDir(),
+              Optional.empty(),
+              defaults.maxValueBytes(),
+              Duration.ofSeconds(1),
+              defaults.snapshotThreshold(),
+              defaults.logPreservedEntries(),
+              Duration.ofMillis(200),
+              16L * 1024 * 1024,
+              Math.min(3, size) == 2 ? 1 : Math.min(3, size));
+      configs.add(customize.apply(testing));
+      servers.add(null);
+    }
+  }
+
+  /** Starts {@code size} nodes and waits until each is registered alive in the cluster map. */
+  public static MiniCluster start(int size) {
+    return start(size, c -> c);
+  }
+
+  /** Like {@link #start(int)}, with each node's configuration adjusted by {@code customize}. */
+  public static MiniCluster start(int size, UnaryOperator<NodeConfig> customize) {
+    try {
+      MiniCluster cluster =
+          new MiniCluster(Files.createTempDirectory("cleave-mini"), size, customize);
+      for (int i = 0; i < size; i++) {
+        cluster.startNode(i);
+      }
+      cluster.awaitNodesAlive();
+      return cluster;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int size() {
+    return configs.size();
+  }
+
+  public KvServer server(int index) {
+    return servers.get(index);
+  }
+
+  public NodeConfig config(int index) {
+    return configs.get(index);
+  }
+
+  /** Client addresses of every node, running or not. */
+  public List<String> endpoints() {
+    return configs.stream().map(c -> c.self().clientAddress()).toList();
+  }
+
+  /** A new client on every node's endpoint; closed with the cluster. */
+  public CleaveClient client() {
+    return client(b -> b);
+  }
+
+  public CleaveClient client(UnaryOperator<CleaveClient.Builder> customize) {
+    CleaveClient client =
+        customize
+            .apply(
+                CleaveClient.builder()
+                    .endpoints(endpoints())
+                    .defaultTimeout(Duration.ofSeconds(20)))
+            .build();
+    clients.add(client);
+    return client;
+  }
+
+  /** Starts (or restarts) node {@code index} on its ports and data directory. */
+  public void startNode(int index) {
+    try {
+      servers.set(index, KvServer.start(configs.get(index)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Stops node {@code index}; its data stays for a restart. */
+  public void stopNode(int index) {
+    KvServer server = servers.get(index);
+    if (server != null) {
+      server.close();
+      servers.set(index, null);
+    }
+  }
+
+  public void restartNode(int index) {
+    stopNode(index);
+    startNode(index);
+  }
+
+  /** Index of the node whose replica leads {@code shardId}, or -1. */
+  public int leaderOf(long shardId) {
+    for (int i = 0; i < servers.size(); i++) {
+      KvServer server = servers.get(i);
+      if (server != null && server.node().isLeader(shardId)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Waits until the meta leader sees every running node alive. */
+  public void awaitNodesAlive() {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              KvServer any = servers.stream().filter(s -> s != null).findFirst().orElseThrow();
+              var map = any.node().readMap().get();
+              long alive = map.getNodesList().stream().filter(n -> n.getAlive()).count();
+              return alive == servers.stream().filter(s -> s != null).count();
+            });
+  }
+
+  @Override
+  public void close() {
+    clients.forEach(CleaveClient::close);
+    for (int i = 0; i < servers.size(); i++) {
+      stopNode(i);
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort: the directory is under the system temp directory.
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.cleave.testing.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cleave.api.Codecs;
+import io.cleave.api.types.CounterType;
+import io.cleave.client.Bytes;
+import io.cleave.client.CasResult;
+import io.cleave.client.CleaveClient;
+import io.cleave.client.Expectation;
+import io.cleave.client.KeyspaceOptions;
+import io.cleave.client.Update;
+import io.cleave.testing.MiniCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Round trips of every data operation through the client on a 3-node cluster. */
+class BasicOperationsIT {
+  private static MiniCluster cluster;
+  private static CleaveClient client;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = MiniCluster.start(3);
+    client = cluster.client();
+    client
+        .blocking()
+        .admin()
+        .registerKeyspace("kv", KeyspaceOptions.builder().initialShards(1).build());
+    client
+        .blocking()
+        .admin()
+        .registerKeyspace(
+            "counters", KeyspaceOptions.builder().valueType(CounterType.NAME).build());
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @Test
+  void putGetDeleteRoundTrip() {
+    var kv = client.blocking();
+    long version = kv.put("kv", Bytes.utf8("hello"), Bytes.utf8("world"));
+    assertThat(version).isEqualTo(1);
+    var got = kv.get("kv", Bytes.utf8("hello"));
+    assertThat(got.found()).isTrue();
+    assertThat(got.value().toUtf8()).isEqualTo("world");
+    assertThat(kv.put("kv", Bytes.utf8("hello"), Bytes.utf8("again"))).isEqualTo(2);
+    assertThat(kv.delete("kv", Bytes.utf8("hello"))).isTrue();
+    assertThat(kv.get("kv", Bytes.utf8("hello")).found()).isFalse();
+    assertThat(kv.delete("kv", Bytes.utf8("hello"))).isFalse();
+  }
+
+  @Test
+  void compareAndSetHonoursEveryExpectation() {
+    var kv = client.blocking();
+    Bytes key = Bytes.utf8("cas");
+    CasResult created =
+        kv.compareAndSet("kv", key, Expectation.absent(), Update.set(Bytes.utf8("v1")));
+    assertThat(created.succeeded()).isTrue();
+    CasResult refused =
+        kv.compareAndSet("kv", key, Expectation.absent(), Update.set(Bytes.utf8("v2")));
+    assertThat(refused.succeeded()).isFalse();
+    assertThat(refused.value().toUtf8()).isEqualTo("v1");
+    CasResult byValue =
+        kv.compareAndSet(
+            "kv", key, Expectation.value(Bytes.utf8("v1")), Update.set(Bytes.utf8("v2")));
+    assertThat(byValue.succeeded()).isTrue();
+    CasResult byVersion =
+        kv.compareAndSet("kv", key, Expectation.version(byValue.version()), Update.delete());
+    assertThat(byVersion.succeeded()).isTrue();
+    assertThat(kv.get("kv", key).found()).isFalse();
+  }
+
+  @Test
+  void counterAddsAndReads() {
+    var counters = client.keyspace("counters", new CounterType());
+    assertThat(counters.blocking().command(Bytes.utf8("c"), 5L)).isEqualTo(5L);
+    assertThat(counters.blocking().command(Bytes.utf8("c"), 3L)).isEqualTo(8L);
+    assertThat(counters.blocking().query(Bytes.utf8("c"), 0L)).contains(8L);
+    assertThat(
+            Codecs.INT64.decode(
+                client.blocking().get("counters", Bytes.utf8("c")).value().toByteArray()))
+        .isEqualTo(8L);
+  }
+
+  @Test
+  void writeThroughOneNodeIsReadThroughAnother() {
+    for (int writer = 0; writer < cluster.size(); writer++) {
+      try (CleaveClient viaOne =
+          CleaveClient.builder().endpoints(cluster.endpoints().get(writer)).build()) {
+        viaOne.blocking().put("kv", Bytes.utf8("k" + writer), Bytes.utf8("v" + writer));
+      }
+      for (int reader = 0; reader < cluster.size(); reader++) {
+        try (CleaveClient viaOther =
+            CleaveClient.builder().endpoints(cluster.endpoints().get(reader)).build()) {
+          assertThat(viaOther.blocking().get("kv", Bytes.utf8("k" + writer)).value().toUtf8())
+              .isEqualTo("v" + writer);
+        }
+      }
+    }
+  }
+}
