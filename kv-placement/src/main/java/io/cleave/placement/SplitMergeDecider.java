@@ -1,6 +1,5 @@
 package io.cleave.placement;
 
-import com.google.protobuf.ByteString;
 import io.cleave.api.v1.KeyspaceDescriptor;
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.ShardStats;
@@ -161,27 +160,29 @@ public final class SplitMergeDecider {
         List<MergeCandidate> merges) {
       ShardDescriptor prev = null;
       ShardStats prevStats = null;
+      double prevRatio = 0;
       for (ShardDescriptor shard : shards) {
         ShardStats stats = eligibleStats(shard, policy, nowMillis);
-        if (stats != null) {
-          double ratio = policy.ratio(stats);
-          // Shards of one key are candidates too, but only ever for a hot-key report.
-          if (ratio > 1) {
-            splits.add(new SplitCandidate(keyspace, policy, shard, stats, ratio));
-          }
-          if (prevStats != null
-              && !prev.getEnd().isEmpty()
-              && prev.getEnd().equals(shard.getStart())
-              && policy.ratio(prevStats) < policy.mergeRatio()
-              && ratio < policy.mergeRatio()) {
-            double merged = policy.mergedRatio(prevStats, stats);
-            if (merged < policy.mergeRatio()) {
-              merges.add(new MergeCandidate(keyspace, policy, prev, shard, merged));
-            }
+        double ratio = stats == null ? 0 : policy.ratio(stats);
+        // Shards of one key are candidates too, but only ever for a hot-key report.
+        if (stats != null && ratio > 1) {
+          splits.add(new SplitCandidate(keyspace, policy, shard, stats, ratio));
+        }
+        // Cheap ratio tests first: most neighbours are too warm to merge.
+        if (stats != null
+            && prevStats != null
+            && ratio < policy.mergeRatio()
+            && prevRatio < policy.mergeRatio()
+            && !prev.getEnd().isEmpty()
+            && prev.getEnd().equals(shard.getStart())) {
+          double merged = policy.mergedRatio(prevStats, stats);
+          if (merged < policy.mergeRatio()) {
+            merges.add(new MergeCandidate(keyspace, policy, prev, shard, merged));
           }
         }
         prev = shard;
         prevStats = stats;
+        prevRatio = ratio;
       }
     }
 
@@ -199,10 +200,15 @@ public final class SplitMergeDecider {
 
     void trySplit(SplitCandidate c, List<PlacementOperation> out) {
       long shardId = c.shard().getShardId();
-      if (busy.contains(shardId)) {
+      int keyspace = c.keyspace().getId();
+      long after = (long) count(shardCount, keyspace) + count(pendingSplits, keyspace);
+      boolean canSplit = slots > 0 && after < c.policy().maxShards();
+      // Only a load-dominated shard can yield a hot-key report; skip choosing a cut for the rest
+      // when no split can start, or a backlog of hot shards costs a cut each every round.
+      if (busy.contains(shardId)
+          || (!canSplit && c.policy().dominant(c.stats()) != SplitReason.LOAD)) {
         return;
       }
-      ByteString reported = view.reportedHotKeys().get(shardId);
       Optional<PlacementOperation> op =
           SplitPoints.choose(
               c.shard(),
@@ -210,21 +216,13 @@ public final class SplitMergeDecider {
               c.keyspace().getPartitioning(),
               c.policy(),
               settings.hotKeyShare(),
-              reported);
-      if (op.isEmpty()) {
-        return;
-      }
-      if (!op.get().changesShards()) {
+              view.reportedHotKeys().get(shardId));
+      if (op.isPresent() && !op.get().changesShards()) {
         // A report needs no slot and no room under max_shards: nothing changes.
         out.add(op.get());
-        return;
+      } else if (op.isPresent() && canSplit) {
+        take(op.get(), pendingSplits, keyspace, out);
       }
-      int keyspace = c.keyspace().getId();
-      long after = (long) count(shardCount, keyspace) + count(pendingSplits, keyspace);
-      if (slots == 0 || after >= c.policy().maxShards()) {
-        return;
-      }
-      take(op.get(), pendingSplits, keyspace, out);
     }
 
     void tryMerge(MergeCandidate c, List<PlacementOperation> out) {

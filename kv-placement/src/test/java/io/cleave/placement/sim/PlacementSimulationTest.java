@@ -20,7 +20,7 @@ class PlacementSimulationTest {
   private static final long ROUND_MILLIS = 10_000;
   private static final long FLAP_WINDOW_MILLIS = 10 * 30_000;
   private static final PlacementSettings SETTINGS =
-      PlacementSettings.builder().maxConcurrentOperations(1_000).build();
+      PlacementSettings.builder().maxConcurrentOperations(2_000).build();
 
   private static SplitMergePolicy.Builder keysPolicy(long maxKeys) {
     return SplitMergePolicy.newBuilder()

@@ -82,11 +82,14 @@ final class PlacementSimulator {
       int staleOperations,
       int overLimitUnreported,
       boolean converged,
+      double decideMillisPerRound,
+      double simulatorMillisPerRound,
       List<String> violations) {
     String summary() {
       return String.format(
           "%-10s rounds=%d splits=%d merges=%d hotKeys=%d shards=%d perKeyspace=%s"
-              + " maxPerNode=%d maxInFlight=%d flaps=%d converged=%s",
+              + " maxPerNode=%d maxInFlight=%d flaps=%d converged=%s"
+              + " decide=%.1fms/round sim=%.1fms/round",
           name,
           rounds,
           splits,
@@ -97,7 +100,9 @@ final class PlacementSimulator {
           maxShardsPerNode,
           maxInFlight,
           flaps,
-          converged);
+          converged,
+          decideMillisPerRound,
+          simulatorMillisPerRound);
     }
   }
 
@@ -154,6 +159,9 @@ final class PlacementSimulator {
   private int flaps;
   private int stale;
   private int maxInFlight;
+  private long statsNanos;
+  private long viewNanos;
+  private long decideNanos;
 
   PlacementSimulator(Config config) {
     this.config = config;
@@ -193,12 +201,20 @@ final class PlacementSimulator {
           dirty.addAll(byStart.get(ks.descriptor.getId()).values());
         }
       }
+      long t0 = System.nanoTime();
       for (SimShard s : dirty) {
         stats.put(s.id(), computeStats(s, previous[config.keyspaces().indexOf(s.keyspace)]));
       }
       dirty.clear();
       pruneCooldowns(now);
-      List<PlacementOperation> ops = SplitMergeDecider.decide(view(), config.settings(), now);
+      long t1 = System.nanoTime();
+      ClusterView view = view();
+      long t2 = System.nanoTime();
+      List<PlacementOperation> ops = SplitMergeDecider.decide(view, config.settings(), now);
+      long t3 = System.nanoTime();
+      statsNanos += t1 - t0;
+      viewNanos += t2 - t1;
+      decideNanos += t3 - t2;
       start(ops, now);
       check(round);
       if (!ops.isEmpty() || !running.isEmpty()) {
@@ -501,6 +517,8 @@ final class PlacementSimulator {
         stale,
         overLimit,
         converged,
+        decideNanos / 1e6 / rounds,
+        (statsNanos + viewNanos) / 1e6 / rounds,
         List.copyOf(violations));
   }
 }

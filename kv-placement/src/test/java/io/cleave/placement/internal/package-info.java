@@ -1,0 +1,2 @@
+/** Tests of routing-space arithmetic. */
+package io.cleave.placement.internal;
