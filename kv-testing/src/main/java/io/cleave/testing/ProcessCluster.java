@@ -1,0 +1,613 @@
+package io.cleave.testing;
+
+import com.google.protobuf.ByteString;
+import io.cleave.api.v1.ClusterStatusResponse;
+import io.cleave.api.v1.GetRequest;
+import io.cleave.api.v1.GetResponse;
+import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.NodeDescriptor;
+import io.cleave.api.v1.ReadConsistency;
+import io.cleave.client.CleaveClient;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster of nodes on loopback, each its own JVM ({@code io.cleave.server.KvServerMain}), for
+ * tests that need real process faults: {@link #kill} is SIGKILL, so nothing un-synced survives and
+ * no shutdown hook runs; {@link #pause} is SIGSTOP, so the node keeps its sockets open but answers
+ * nothing, the way a long GC pause or a stalled VM looks to its peers.
+ *
+ * <p>Ports are picked by the OS, data and node logs ({@code n1.log}, appended across restarts) live
+ * in one temporary directory that {@link #close()} deletes. Close it with try-with-resources or in
+ * {@code @AfterAll}; a JVM shutdown hook kills the nodes too if the test JVM exits without closing,
+ * so no node outlives its test run (a SIGKILL of the test JVM itself is the exception).
+ *
+ * <pre>{@code
+ * try (ProcessCluster cluster = ProcessCluster.start(3)) {
+ *   CleaveClient client = cluster.client();
+ *   cluster.kill(0);
+ *   cluster.restart(0);
+ *   cluster.awaitReady();
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe for concurrent fault injection: drive faults from one thread (the nemesis);
+ * clients may run on any threads.
+ */
+public final class ProcessCluster implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessCluster.class);
+
+  private final Path root;
+  private final Options options;
+  private final List<Node> nodes = new ArrayList<>();
+  private final List<CleaveClient> clients = new ArrayList<>();
+  private final Thread shutdownHook;
+  private boolean closed;
+
+  /** How the nodes are started. Immutable; change with the {@code with*} methods. */
+  public record Options(
+      Duration electionTimeout, long snapshotThreshold, String maxHeap, List<String> jvmArgs) {
+    /** 1 s election timeout (suits 2 cores), the server's default snapshot threshold, 256 MiB. */
+    public static Options defaults() {
+      return new Options(Duration.ofSeconds(1), 10_000, "256m", List.of());
+    }
+
+    public Options withElectionTimeout(Duration timeout) {
+      return new Options(timeout, snapshotThreshold, maxHeap, jvmArgs);
+    }
+
+    public Options withSnapshotThreshold(long entries) {
+      return new Options(electionTimeout, entries, maxHeap, jvmArgs);
+    }
+
+    public Options withJvmArgs(List<String> args) {
+      return new Options(electionTimeout, snapshotThreshold, maxHeap, List.copyOf(args));
+    }
+  }
+
+  /** One node: fixed identity, ports and directories; a process while it runs. */
+  private static final class Node {
+    final String id;
+    final int raftPort;
+    final int clientPort;
+    final Path dataDir;
+    final Path logFile;
+    Process process;
+    boolean paused;
+
+    Node(String id, int raftPort, int clientPort, Path dataDir, Path logFile) {
+      this.id = id;
+      this.raftPort = raftPort;
+      this.clientPort = clientPort;
+      this.dataDir = dataDir;
+      this.logFile = logFile;
+    }
+
+    String clientAddress() {
+      return "127.0.0.1:" + clientPort;
+    }
+
+    boolean running() {
+      return process != null && process.isAlive();
+    }
+  }
+
+  private ProcessCluster(Path root, int size, Options options) {
+    this.root = root;
+    this.options = options;
+    for (int i = 0; i < size; i++) {
+      String id = "n" + (i + 1);
+      nodes.add(new Node(id, freePort(), freePort(), root.resolve(id), root.resolve(id + ".log")));
+    }
+    this.shutdownHook =
+        new Thread(
+            () -> {
+              killAll();
+              deleteRoot();
+            },
+            "process-cluster-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** Starts {@code size} node processes with the default options and waits until all are ready. */
+  public static ProcessCluster start(int size) {
+    return start(size, Options.defaults());
+  }
+
+  /** Starts {@code size} node processes and waits until {@link #awaitReady()} holds. */
+  public static ProcessCluster start(int size, Options options) {
+    ProcessCluster cluster;
+    try {
+      cluster = new ProcessCluster(Files.createTempDirectory("cleave-proc"), size, options);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      cluster.writeLogbackConfig();
+      for (int i = 0; i < size; i++) {
+        cluster.launch(i);
+      }
+      cluster.awaitReady();
+      return cluster;
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Path logbackConfig() {
+    return root.resolve("logback-node.xml");
+  }
+
+  // The nodes' stdout goes to their log file; this config keeps Ratis quiet but leaves its
+  // warnings (elections, log truncation), which are what one reads after a failed chaos run.
+  private void writeLogbackConfig() {
+    String xml =
+        """
+        <configuration>
+          <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+            <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{30} - %msg%n</pattern></encoder>
+          </appender>
+          <logger name="org.apache.ratis" level="WARN"/>
+          <logger name="org.apache.ratis.client.impl.OrderedAsync" level="OFF"/>
+          <logger name="io.cleave" level="INFO"/>
+          <root level="WARN"><appender-ref ref="OUT"/></root>
+        </configuration>
+        """;
+    try {
+      Files.writeString(logbackConfig(), xml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void launch(int index) {
+    Node node = nodes.get(index);
+    String initialCluster =
+        nodes.stream()
+            .map(n -> n.id + "=127.0.0.1:" + n.raftPort + ":" + n.clientPort)
+            .collect(Collectors.joining(","));
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx" + options.maxHeap());
+    command.add("-XX:+UseSerialGC");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-Dlogback.configurationFile=" + logbackConfig());
+    command.add("-Dcleave.test.node=" + node.id); // names the process in ps output
+    command.addAll(options.jvmArgs());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("io.cleave.server.KvServerMain");
+    command.addAll(
+        List.of(
+            "--node-id",
+            node.id,
+            "--host",
+            "127.0.0.1",
+            "--raft-port",
+            String.valueOf(node.raftPort),
+            "--client-port",
+            String.valueOf(node.clientPort),
+            "--initial-cluster",
+            initialCluster,
+            "--data-dir",
+            node.dataDir.toString(),
+            "--election-timeout-ms",
+            String.valueOf(options.electionTimeout().toMillis()),
+            "--snapshot-threshold",
+            String.valueOf(options.snapshotThreshold())));
+    try {
+      Files.writeString(
+          node.logFile,
+          "==== " + java.time.Instant.now() + " starting " + node.id + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      node.process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile()))
+              .start();
+      node.paused = false;
+      LOG.info("started {} pid {} (client port {})", node.id, node.process.pid(), node.clientPort);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start node " + node.id, e);
+    }
+  }
+
+  /** Number of nodes, running or not. */
+  public int size() {
+    return nodes.size();
+  }
+
+  /** The node id of node {@code index} ({@code n1} for index 0). */
+  public String nodeId(int index) {
+    return nodes.get(index).id;
+  }
+
+  /** Index of the node with {@code nodeId}, or -1. */
+  public int indexOf(String nodeId) {
+    return IntStream.range(0, nodes.size())
+        .filter(i -> nodes.get(i).id.equals(nodeId))
+        .findFirst()
+        .orElse(-1);
+  }
+
+  /** host:port of node {@code index}'s client endpoint. */
+  public String endpoint(int index) {
+    return nodes.get(index).clientAddress();
+  }
+
+  /** Client endpoints of every node, running or not. */
+  public List<String> endpoints() {
+    return nodes.stream().map(Node::clientAddress).toList();
+  }
+
+  /** Whether node {@code index}'s process is alive (a paused one is). */
+  public boolean isRunning(int index) {
+    return nodes.get(index).running();
+  }
+
+  /** Whether node {@code index} is stopped with SIGSTOP. */
+  public boolean isPaused(int index) {
+    return nodes.get(index).paused;
+  }
+
+  /** The process id of node {@code index}; the node must be running. */
+  public long pid(int index) {
+    Node node = nodes.get(index);
+    if (!node.running()) {
+      throw new IllegalStateException(node.id + " is not running");
+    }
+    return node.process.pid();
+  }
+
+  /** The temporary directory with every node's data and log. */
+  public Path root() {
+    return root;
+  }
+
+  /** Node {@code index}'s log file (stdout and stderr of all its runs). */
+  public Path logFile(int index) {
+    return nodes.get(index).logFile;
+  }
+
+  /** Node {@code index}'s data directory. */
+  public Path dataDir(int index) {
+    return nodes.get(index).dataDir;
+  }
+
+  /** A new client on every node's endpoint with a 10 s default timeout; closed with the cluster. */
+  public CleaveClient client() {
+    return client(b -> b);
+  }
+
+  /** A new client on every node's endpoint, adjusted by {@code customize}; closed with us. */
+  public synchronized CleaveClient client(UnaryOperator<CleaveClient.Builder> customize) {
+    CleaveClient client =
+        customize
+            .apply(
+                CleaveClient.builder()
+                    .endpoints(endpoints())
+                    .defaultTimeout(Duration.ofSeconds(10)))
+            .build();
+    clients.add(client);
+    return client;
+  }
+
+  /** SIGKILL node {@code index} and wait until the process is gone. Its data stays. */
+  public void kill(int index) {
+    Node node = nodes.get(index);
+    if (node.process == null) {
+      return;
+    }
+    node.process.destroyForcibly();
+    waitForExit(node);
+    LOG.info("killed {} (SIGKILL)", node.id);
+  }
+
+  private static void waitForExit(Node node) {
+    try {
+      if (!node.process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException(node.id + " did not die within 30 s of SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while killing " + node.id, e);
+    }
+    node.paused = false;
+  }
+
+  /** SIGSTOP node {@code index}: it keeps its sockets but runs nothing until {@link #resume}. */
+  public void pause(int index) {
+    signal(index, "STOP");
+    nodes.get(index).paused = true;
+    LOG.info("paused {} (SIGSTOP)", nodes.get(index).id);
+  }
+
+  /** SIGCONT node {@code index} after {@link #pause}. */
+  public void resume(int index) {
+    signal(index, "CONT");
+    nodes.get(index).paused = false;
+    LOG.info("resumed {} (SIGCONT)", nodes.get(index).id);
+  }
+
+  private void signal(int index, String signal) {
+    long pid = pid(index);
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while signalling " + pid, e);
+    }
+  }
+
+  /**
+   * Starts node {@code index} again on the same ports and data directory, killing it first if it
+   * still runs. Does not wait: call {@link #awaitReady()} when the test needs it serving.
+   */
+  public void restart(int index) {
+    Node node = nodes.get(index);
+    if (node.running()) {
+      kill(index);
+    }
+    launch(index);
+  }
+
+  /**
+   * Waits (up to 90 s) until every running node answers on its own client port and the meta leader,
+   * asked through each of them, sees every running node alive. Fails early, with the tail of its
+   * log, if a node process exits on its own.
+   */
+  public void awaitReady() {
+    awaitReady(Duration.ofSeconds(90));
+  }
+
+  /** {@link #awaitReady()} with another time limit. */
+  public void awaitReady(Duration atMost) {
+    List<Integer> running = runningIndices();
+    Awaitility.await("cluster ready (" + running.size() + " nodes)")
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(250))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              for (int i : running) {
+                requireNotExited(i);
+                ClusterStatusResponse status = clusterStatusVia(i);
+                for (int j : running) {
+                  String id = nodes.get(j).id;
+                  boolean alive =
+                      status.getNodesList().stream()
+                          .anyMatch(n -> n.getNodeId().equals(id) && n.getAlive());
+                  if (!alive || status.getMetaLeaderNodeId().isEmpty()) {
+                    return false;
+                  }
+                }
+              }
+              return true;
+            });
+  }
+
+  private void requireNotExited(int index) {
+    Node node = nodes.get(index);
+    if (node.process != null && !node.process.isAlive()) {
+      throw new AssertionError(
+          node.id
+              + " exited with "
+              + node.process.exitValue()
+              + "; log tail:\n"
+              + tail(node.logFile, 40));
+    }
+  }
+
+  /** Indices of the nodes whose process runs (paused ones included). */
+  public List<Integer> runningIndices() {
+    return IntStream.range(0, nodes.size()).filter(this::isRunning).boxed().toList();
+  }
+
+  /** The cluster status as node {@code index} reports it (asks only that node). */
+  public ClusterStatusResponse clusterStatusVia(int index) {
+    try (CleaveClient one =
+        CleaveClient.builder()
+            .endpoints(List.of(endpoint(index)))
+            .defaultTimeout(Duration.ofSeconds(3))
+            .build()) {
+      return one.blocking().admin().clusterStatus();
+    }
+  }
+
+  /** Ids of the nodes the map (as node {@code index} reports it) shows alive. */
+  public List<String> aliveNodesVia(int index) {
+    return clusterStatusVia(index).getNodesList().stream()
+        .filter(NodeDescriptor::getAlive)
+        .map(NodeDescriptor::getNodeId)
+        .toList();
+  }
+
+  /**
+   * Reads {@code key} from node {@code index}'s own replica with STALE consistency, bypassing the
+   * client's routing (which always goes to the leader): what that replica has applied, no more.
+   *
+   * @return the value, or empty when the replica has no such key
+   * @throws io.grpc.StatusRuntimeException when the node cannot answer (no replica, down)
+   */
+  public Optional<byte[]> readLocal(int index, String keyspace, byte[] key) {
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(endpoint(index)).usePlaintext().build();
+    try {
+      GetResponse response =
+          KvServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(3, TimeUnit.SECONDS)
+              .get(
+                  GetRequest.newBuilder()
+                      .setKeyspace(keyspace)
+                      .setKey(ByteString.copyFrom(key))
+                      .setConsistency(ReadConsistency.STALE)
+                      .build());
+      return response.getFound()
+          ? Optional.of(response.getValue().toByteArray())
+          : Optional.empty();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /**
+   * Simulates a crash that lost the un-synced tail of the Raft log: cuts {@code bytes} off the end
+   * of node {@code index}'s newest open Raft log segment ({@code raft/<group>/current/
+   * log_inprogress_*}, by modification time). The node must be stopped ({@link #kill}) first.
+   *
+   * <p>A correct Raft node syncs before it acknowledges an append or a vote, so after this with one
+   * node down at a time no acknowledged write may be lost; the node must repair the torn tail from
+   * its peers.
+   *
+   * @return the truncated file, or empty when the node has no open segment
+   */
+  public Optional<Path> truncateNewestLogSegment(int index, long bytes) {
+    Node node = nodes.get(index);
+    if (node.running()) {
+      throw new IllegalStateException(node.id + " must be killed before its log is cut");
+    }
+    Optional<Path> newest;
+    try (Stream<Path> files = Files.walk(node.dataDir)) {
+      newest =
+          files
+              .filter(p -> p.getFileName().toString().startsWith("log_inprogress_"))
+              .filter(p -> p.getParent().getFileName().toString().equals("current"))
+              .max(Comparator.comparingLong(ProcessCluster::lastModified));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    newest.ifPresent(
+        file -> {
+          try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            long size = channel.size();
+            channel.truncate(Math.max(0, size - bytes));
+            LOG.info("cut {} of {} from {} bytes", file, node.id, size);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+    return newest;
+  }
+
+  private static long lastModified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** Copies every node's log into {@code dir} (created), for keeping after a failed run. */
+  public void copyLogsTo(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      for (Node node : nodes) {
+        if (Files.exists(node.logFile)) {
+          Files.copy(
+              node.logFile,
+              dir.resolve(node.logFile.getFileName()),
+              StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The last {@code lines} lines of {@code file}, for failure messages. */
+  public static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  // Runs from the shutdown hook too, so it must not throw and must not wait long.
+  private void killAll() {
+    for (Node node : nodes) {
+      if (node.process != null && node.process.isAlive()) {
+        node.process.destroyForcibly();
+      }
+    }
+    for (Node node : nodes) {
+      if (node.process != null) {
+        try {
+          node.process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Closes the clients, kills every node and deletes the temporary directory. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    clients.forEach(CleaveClient::close);
+    killAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook is running or ran.
+    }
+    deleteRoot();
+  }
+
+  private void deleteRoot() {
+    if (Boolean.getBoolean("cleave.keepData")) {
+      LOG.info("kept {} (-Dcleave.keepData=true)", root);
+      return;
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("could not delete {}", root, e);
+    }
+  }
+}
