@@ -186,7 +186,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             return CompletableFuture.completedFuture(
                 forward.apply(
                     AdminServiceGrpc.newBlockingStub(node.channelTo(address))
-                        .withDeadlineAfter(90, TimeUnit.SECONDS)));
+                        .withDeadlineAfter(90, TimeUnit.SECONDS)
+                        .withWaitForReady()));
           } catch (AdminException e) {
             throw toStatus(e);
           }

@@ -252,8 +252,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
    */
   private CompletableFuture<List<KeyResult>> write(
       String keyspace, List<KeyOp> ops, boolean needsBytesType) {
-    ShardStateMachine replica = router.leaderFor(keyspace, ops.get(0).getKey().toByteArray());
-    String type = replica.state().getValueType();
+    // Validate everything before routing, so bad input gets the same answer on every node.
+    String type = router.valueType(keyspace);
     if (needsBytesType && !BytesType.NAME.equals(type)) {
       throw GrpcErrors.failedPrecondition(
           "keyspace "
@@ -263,9 +263,14 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
               + "; put and compare-and-set need type bytes (use command)");
     }
     for (KeyOp op : ops) {
-      byte[] key = op.getKey().toByteArray();
-      ShardRouter.validateKey(key);
-      if (!replica.owns(key)) {
+      ShardRouter.validateKey(op.getKey().toByteArray());
+      if (op.getKind() == KeyOp.Kind.COMMAND) {
+        validateCommand(type, op.getPayload());
+      }
+    }
+    ShardStateMachine replica = router.leaderFor(keyspace, ops.get(0).getKey().toByteArray());
+    for (KeyOp op : ops) {
+      if (!replica.owns(op.getKey().toByteArray())) {
         throw GrpcErrors.shardError(
             ShardError.newBuilder()
                 .setCode(ShardError.Code.EPOCH_MISMATCH)
@@ -273,9 +278,6 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                 .addCurrentShards(replica.state().getShard())
                 .build(),
             "the keys of a batch must belong to one shard");
-      }
-      if (op.getKind() == KeyOp.Kind.COMMAND) {
-        validateCommand(type, op.getPayload());
       }
     }
     ShardCommand command =

@@ -39,6 +39,34 @@ final class ShardRouter {
     throw notHere(keyspace, key);
   }
 
+  /**
+   * The value type of a keyspace, from a local replica or the cluster map; NOT_FOUND if the
+   * keyspace does not exist. Lets every node validate input before routing it.
+   */
+  String valueType(String keyspace) {
+    validateKeyspaceName(keyspace);
+    for (ShardStateMachine replica : node.localReplicas()) {
+      ShardState state = replica.state();
+      if (state != null && !state.getRetired() && state.getKeyspaceName().equals(keyspace)) {
+        return state.getValueType();
+      }
+    }
+    Optional<KeyspaceDescriptor> known = keyspace(node.cachedMap(), keyspace);
+    if (known.isEmpty()) {
+      known = keyspace(freshMap(), keyspace);
+    }
+    return known
+        .orElseThrow(() -> GrpcErrors.notFound("keyspace '" + keyspace + "' does not exist"))
+        .getValueType();
+  }
+
+  private ClusterMap freshMap() {
+    return node.readMap()
+        .orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
+        .exceptionally(t -> node.cachedMap())
+        .join();
+  }
+
   /** The local replica owning {@code key}, which must lead its shard. */
   ShardStateMachine leaderFor(String keyspace, byte[] key) {
     ShardStateMachine replica = replicaFor(keyspace, key);

@@ -458,6 +458,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     Iterator<FetchShardChunk> chunks =
         NodeServiceGrpc.newBlockingStub(channels.to(leaderAddress))
             .withDeadlineAfter(10, TimeUnit.MINUTES)
+            .withWaitForReady()
             .fetchShard(FetchShardRequest.newBuilder().setShardId(shardId).build());
     FetchShardChunk first = chunks.next();
     ShardState state = first.getState();

@@ -80,6 +80,7 @@ public final class HeartbeatSender {
               try {
                 NodeServiceGrpc.newBlockingStub(node.channelTo(address))
                     .withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .withWaitForReady()
                     .heartbeat(heartbeat);
               } catch (RuntimeException e) {
                 LOG.debug("heartbeat to {} failed: {}", leader, e.getMessage());

@@ -310,9 +310,27 @@ public final class PlacementLoop {
           .findFirst()
           .ifPresent(request::addPeers);
     }
-    NodeServiceGrpc.newFutureStub(node.channelTo(address.get()))
+    NodeServiceGrpc.newStub(node.channelTo(address.get()))
         .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .ensureReplica(request.build());
+        .withWaitForReady()
+        .ensureReplica(
+            request.build(),
+            logFailure("create replica of shard " + shard.getShardId() + " on " + nodeId));
+  }
+
+  private static <T> io.grpc.stub.StreamObserver<T> logFailure(String what) {
+    return new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(T value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        LOG.warn("placement: cannot {}: {}", what, t.getMessage());
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 
   private boolean askedRecently(String what, long shardId, String nodeId, long now) {
@@ -349,13 +367,19 @@ public final class PlacementLoop {
           node.clientAddress(nodeId)
               .ifPresent(
                   address ->
-                      NodeServiceGrpc.newFutureStub(node.channelTo(address))
+                      NodeServiceGrpc.newStub(node.channelTo(address))
                           .withDeadlineAfter(30, TimeUnit.SECONDS)
+                          .withWaitForReady()
                           .removeReplica(
                               RemoveReplicaRequest.newBuilder()
                                   .setShardId(shard.getShardId())
                                   .setDeleteData(keyspaceGone)
-                                  .build()));
+                                  .build(),
+                              logFailure(
+                                  "remove replica of shard "
+                                      + shard.getShardId()
+                                      + " on "
+                                      + nodeId)));
         }
       }
     }

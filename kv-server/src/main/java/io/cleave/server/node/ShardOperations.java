@@ -212,6 +212,7 @@ public final class ShardOperations {
     try {
       return NodeServiceGrpc.newBlockingStub(node.channelTo(address))
           .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .withWaitForReady()
           .propose(
               ProposeRequest.newBuilder()
                   .setShardId(shard.getShardId())

@@ -1,0 +1,218 @@
+package io.cleave.testing.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.cleave.api.Limits;
+import io.cleave.api.types.CounterType;
+import io.cleave.api.v1.CommandRequest;
+import io.cleave.api.v1.CompareAndSetRequest;
+import io.cleave.api.v1.GetRequest;
+import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.PutRequest;
+import io.cleave.client.Bytes;
+import io.cleave.client.CleaveClient;
+import io.cleave.client.CleaveException;
+import io.cleave.client.KeyspaceOptions;
+import io.cleave.testing.MiniCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad input reaches the server through the raw gRPC API (the client SDK would refuse most of it
+ * before sending) and must get a clear status and change nothing.
+ */
+class BadInputIT {
+  private static final int MAX_VALUE = 1024;
+  private static MiniCluster cluster;
+  private static CleaveClient client;
+  private static ManagedChannel channel;
+  private static KvServiceGrpc.KvServiceBlockingStub kv;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = MiniCluster.start(3, config -> config.withMaxValueBytes(MAX_VALUE));
+    client = cluster.client();
+    client.blocking().admin().registerKeyspace("kv", KeyspaceOptions.builder().build());
+    client
+        .blocking()
+        .admin()
+        .registerKeyspace(
+            "counters", KeyspaceOptions.builder().valueType(CounterType.NAME).build());
+    channel = ManagedChannelBuilder.forTarget(cluster.endpoints().get(0)).usePlaintext().build();
+    kv = KvServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterAll
+  static void stopCluster() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    cluster.close();
+  }
+
+  private static KvServiceGrpc.KvServiceBlockingStub stub() {
+    return kv.withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private static PutRequest put(String keyspace, ByteString key, ByteString value) {
+    return PutRequest.newBuilder().setKeyspace(keyspace).setKey(key).setValue(value).build();
+  }
+
+  @Test
+  void emptyKeyIsInvalid() {
+    assertThatThrownBy(() -> stub().put(put("kv", ByteString.EMPTY, ByteString.copyFromUtf8("v"))))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains("key is empty");
+            });
+  }
+
+  @Test
+  void keyOverTheLimitIsInvalidAndNotWritten() {
+    ByteString key = ByteString.copyFrom(new byte[Limits.MAX_KEY_BYTES + 1]);
+    assertThatThrownBy(() -> stub().put(put("kv", key, ByteString.copyFromUtf8("v"))))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .contains("key is 4097 bytes")
+                  .contains("4096");
+            });
+  }
+
+  @Test
+  void valueOverTheConfiguredLimitIsInvalidAndNotWritten() {
+    ByteString key = ByteString.copyFromUtf8("big");
+    assertThatThrownBy(
+            () -> stub().put(put("kv", key, ByteString.copyFrom(new byte[MAX_VALUE + 1]))))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .contains("value is 1025 bytes")
+                  .contains("1024");
+            });
+    assertThat(stub().get(GetRequest.newBuilder().setKeyspace("kv").setKey(key).build()).getFound())
+        .isFalse();
+    // The same value at the limit is accepted.
+    assertThat(stub().put(put("kv", key, ByteString.copyFrom(new byte[MAX_VALUE]))).getVersion())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void unknownKeyspaceIsNotFound() {
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .put(
+                        put(
+                            "no-such-keyspace",
+                            ByteString.copyFromUtf8("k"),
+                            ByteString.copyFromUtf8("v"))))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.getStatus().getDescription())
+                  .contains("no-such-keyspace")
+                  .contains("does not exist");
+            });
+  }
+
+  @Test
+  void malformedCommandIsInvalidAndChangesNothing() {
+    Bytes key = Bytes.utf8("malformed");
+    client.keyspace("counters", new CounterType()).blocking().command(key, 7L);
+    CommandRequest bad =
+        CommandRequest.newBuilder()
+            .setKeyspace("counters")
+            .setKey(ByteString.copyFrom(key.toByteArray()))
+            .setArgument(ByteString.copyFrom(new byte[3]))
+            .build();
+    assertThatThrownBy(() -> stub().command(bad))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .contains("malformed command")
+                  .contains("8 bytes");
+            });
+    assertThat(client.keyspace("counters", new CounterType()).blocking().query(key, 0L))
+        .contains(7L);
+  }
+
+  @Test
+  void commandTheTypeRefusesChangesNothing() {
+    Bytes key = Bytes.utf8("overflow");
+    var counters = client.keyspace("counters", new CounterType()).blocking();
+    counters.command(key, Long.MAX_VALUE);
+    // The overflow is only found when the command runs in the log, on the leader: the client
+    // routes it there.
+    assertThatThrownBy(() -> counters.command(key, 1L))
+        .isInstanceOfSatisfying(
+            CleaveException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getMessage()).contains("rejected by the value type");
+            });
+    assertThat(counters.query(key, 0L)).contains(Long.MAX_VALUE);
+  }
+
+  @Test
+  void wrongTypeIsFailedPrecondition() {
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .put(
+                        put(
+                            "counters",
+                            ByteString.copyFromUtf8("c"),
+                            ByteString.copyFromUtf8("not a counter"))))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).contains("type counter");
+            });
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .compareAndSet(
+                        CompareAndSetRequest.newBuilder()
+                            .setKeyspace("counters")
+                            .setKey(ByteString.copyFromUtf8("c"))
+                            .setExpectAbsent(true)
+                            .setNewValue(ByteString.copyFromUtf8("x"))
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+    assertThat(client.blocking().get("counters", Bytes.utf8("c")).found()).isFalse();
+  }
+
+  @Test
+  void reservedKeyspaceIsInvalid() {
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .get(
+                        GetRequest.newBuilder()
+                            .setKeyspace("__meta")
+                            .setKey(ByteString.copyFromUtf8("map"))
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+}

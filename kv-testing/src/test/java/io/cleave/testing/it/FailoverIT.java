@@ -1,0 +1,111 @@
+package io.cleave.testing.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cleave.api.v1.ShardDescriptor;
+import io.cleave.client.Bytes;
+import io.cleave.client.CleaveClient;
+import io.cleave.client.KeyspaceOptions;
+import io.cleave.testing.MiniCluster;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Leader loss and whole-cluster restarts: writes go on after an election, and no acknowledged write
+ * is lost. The tests build on each other's data, in order.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverIT {
+  private static MiniCluster cluster;
+  private static CleaveClient client;
+  private static final Map<String, String> acknowledged = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = MiniCluster.start(3);
+    client = cluster.client();
+    client
+        .blocking()
+        .admin()
+        .registerKeyspace("ha", KeyspaceOptions.builder().initialShards(2).build());
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  private static void write(int from, int to) {
+    for (int i = from; i < to; i++) {
+      String key = "key-" + i;
+      String value = "value-" + i + "-" + System.nanoTime();
+      client.blocking().put("ha", Bytes.utf8(key), Bytes.utf8(value));
+      acknowledged.put(key, value);
+    }
+  }
+
+  private static void assertEveryAcknowledgedWriteReadable() {
+    for (Map.Entry<String, String> e : acknowledged.entrySet()) {
+      assertThat(client.blocking().get("ha", Bytes.utf8(e.getKey())).value().toUtf8())
+          .as("value of %s", e.getKey())
+          .isEqualTo(e.getValue());
+    }
+  }
+
+  @Test
+  @Order(1)
+  void writesGoOnAfterTheLeaderNodeStops() {
+    write(0, 100);
+    ShardDescriptor shard =
+        client.blocking().admin().describeKeyspace("ha").getShards(0).getShard();
+    int leader = cluster.leaderOf(shard.getShardId());
+    assertThat(leader).isNotNegative();
+    cluster.stopNode(leader);
+    write(100, 200);
+    assertEveryAcknowledgedWriteReadable();
+    int newLeader = cluster.leaderOf(shard.getShardId());
+    assertThat(newLeader).isNotEqualTo(leader).isNotNegative();
+    cluster.startNode(leader);
+    cluster.awaitNodesAlive();
+  }
+
+  @Test
+  @Order(2)
+  void everyAcknowledgedValueSurvivesAFullRestart() {
+    write(200, 300);
+    for (int i = 0; i < cluster.size(); i++) {
+      cluster.stopNode(i);
+    }
+    for (int i = 0; i < cluster.size(); i++) {
+      cluster.startNode(i);
+    }
+    cluster.awaitNodesAlive();
+    assertEveryAcknowledgedWriteReadable();
+    assertThat(client.blocking().admin().listKeyspaces())
+        .extracting(k -> k.getName())
+        .contains("ha");
+  }
+
+  @Test
+  @Order(3)
+  void writesGoOnWhileTheMetaLeaderIsDown() {
+    int metaLeader = cluster.leaderOf(0);
+    assertThat(metaLeader).isNotNegative();
+    cluster.stopNode(metaLeader);
+    write(300, 350);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> cluster.leaderOf(0) >= 0 && cluster.leaderOf(0) != metaLeader);
+    cluster.startNode(metaLeader);
+    cluster.awaitNodesAlive();
+    assertEveryAcknowledgedWriteReadable();
+  }
+}
