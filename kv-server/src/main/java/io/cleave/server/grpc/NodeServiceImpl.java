@@ -52,9 +52,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                 RaftPeer.newBuilder()
                     .setId(peer.getNodeId())
                     .setAddress(peer.getRaftAddress())
-                    // The first replica is the preferred leader: Ratis hands leadership to the
-                    // highest priority, which spreads leaders over the nodes.
-                    .setPriority(i == 0 ? 1 : 0)
+                    // No priorities: with a dead higher-priority peer Ratis elections wait a full
+                    // timeout. Leaders are balanced by the placement loop instead.
                     .build());
           }
           try {
@@ -91,6 +90,23 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     loop.onHeartbeat(request);
     response.onNext(NodeHeartbeatResponse.getDefaultInstance());
     response.onCompleted();
+  }
+
+  @Override
+  public void transferLeader(
+      io.cleave.internal.v1.TransferLeaderRequest request,
+      StreamObserver<io.cleave.internal.v1.TransferLeaderResponse> response) {
+    KvServiceImpl.serve(
+        response,
+        () ->
+            node.transferLeader(request.getShardId(), request.getToNodeId())
+                .thenApply(
+                    reply -> {
+                      if (!reply.isSuccess()) {
+                        throw GrpcErrors.unavailable(String.valueOf(reply.getException()));
+                      }
+                      return io.cleave.internal.v1.TransferLeaderResponse.getDefaultInstance();
+                    }));
   }
 
   @Override

@@ -308,6 +308,22 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     }
   }
 
+  /** Asks the local leader of a shard to hand leadership to {@code toNodeId}. */
+  public CompletableFuture<RaftClientReply> transferLeader(long shardId, String toNodeId) {
+    try {
+      return raftServer.transferLeadershipAsync(
+          new org.apache.ratis.protocol.TransferLeadershipRequest(
+              clientId,
+              raftServer.getId(),
+              ShardGroups.groupId(shardId),
+              callIds.incrementAndGet(),
+              RaftPeerId.valueOf(toNodeId),
+              5_000));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   public static ShardReply parseReply(RaftClientReply reply) {
     try {
       return ShardReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());

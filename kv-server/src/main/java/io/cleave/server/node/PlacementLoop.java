@@ -124,6 +124,7 @@ public final class PlacementLoop {
       createMissingReplicas(map, now);
       removeUnwantedReplicas(map, now);
       forgetDeletedKeyspaces(map);
+      balanceLeaders(map, now);
     } catch (RuntimeException e) {
       LOG.warn("placement round failed", e);
     }
@@ -381,6 +382,64 @@ public final class PlacementLoop {
                                       + " on "
                                       + nodeId)));
         }
+      }
+    }
+  }
+
+  /**
+   * Moves one leader per round from the node leading the most data shards to the live replica node
+   * leading the fewest, until the counts differ by at most one. Leaders carry the write and
+   * linearizable-read work, so their spread is the node's load spread.
+   */
+  private void balanceLeaders(ClusterMap map, long now) {
+    List<String> live = liveNodes(map);
+    if (live.size() < 2) {
+      return;
+    }
+    Map<Long, String> leaders = reportedLeaders();
+    Map<String, Integer> led = new HashMap<>();
+    live.forEach(n -> led.put(n, 0));
+    leaders.forEach(
+        (shardId, nodeId) -> {
+          if (shardId != 0) {
+            led.computeIfPresent(nodeId, (k, v) -> v + 1);
+          }
+        });
+    String busiest =
+        live.stream()
+            .max(java.util.Comparator.comparing((String n) -> led.get(n)).thenComparing(n -> n))
+            .orElseThrow();
+    for (ShardDescriptor shard : map.getShardsList()) {
+      if (shard.getShardId() == 0 || !busiest.equals(leaders.get(shard.getShardId()))) {
+        continue;
+      }
+      String target =
+          shard.getReplicasList().stream()
+              .map(r -> r.getNodeId())
+              .filter(n -> live.contains(n) && hostedOn(n).contains(shard.getShardId()))
+              .min(java.util.Comparator.comparing((String n) -> led.get(n)).thenComparing(n -> n))
+              .orElse(busiest);
+      if (led.get(busiest) - led.get(target) > 1) {
+        if (!askedRecently("leader", shard.getShardId(), target, now)) {
+          LOG.info(
+              "placement: moving leader of shard {} from {} to {}",
+              shard.getShardId(),
+              busiest,
+              target);
+          node.clientAddress(busiest)
+              .ifPresent(
+                  address ->
+                      NodeServiceGrpc.newStub(node.channelTo(address))
+                          .withDeadlineAfter(10, TimeUnit.SECONDS)
+                          .transferLeader(
+                              io.cleave.internal.v1.TransferLeaderRequest.newBuilder()
+                                  .setShardId(shard.getShardId())
+                                  .setToNodeId(target)
+                                  .build(),
+                              logFailure(
+                                  "move leader of shard " + shard.getShardId() + " to " + target)));
+        }
+        return;
       }
     }
   }

@@ -408,9 +408,23 @@ public final class ShardStateMachine extends BaseStateMachine {
   private RawValueType requireType() {
     RawValueType t = type;
     if (t == null) {
-      throw new IllegalStateException("value type " + state.getValueType() + " is not loaded");
+      // Never answer "invalid" here: the other replicas apply the command, and this one would
+      // silently diverge. Stopping the group on this node is the safe failure.
+      throw new TypeNotLoadedError(
+          "shard "
+              + shardId
+              + ": value type "
+              + state.getValueType()
+              + " is not loaded on this node");
     }
     return t;
+  }
+
+  /** A replica cannot apply its log without its value type; it must stop, not diverge. */
+  static final class TypeNotLoadedError extends Error {
+    TypeNotLoadedError(String message) {
+      super(message);
+    }
   }
 
   private void requireBytesType(String operation) {
