@@ -112,7 +112,9 @@ public final class MiniCluster implements AutoCloseable {
             .apply(
                 CleaveClient.builder()
                     .endpoints(endpoints())
-                    .defaultTimeout(Duration.ofSeconds(20)))
+                    .defaultTimeout(Duration.ofSeconds(20))
+                    // Elections take a few seconds on 2 cores: let the deadline bound retries.
+                    .maxRetries(1000))
             .build();
     clients.add(client);
     return client;
