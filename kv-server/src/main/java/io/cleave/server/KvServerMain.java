@@ -108,7 +108,8 @@ public final class KvServerMain implements Callable<Integer> {
         defaults.logPreservedEntries(),
         defaults.heartbeatInterval(),
         defaults.blockCacheBytes(),
-        Math.min(3, cluster.size()) == 2 ? 1 : Math.min(3, cluster.size()));
+        Math.min(3, cluster.size()) == 2 ? 1 : Math.min(3, cluster.size()),
+        defaults.logSegmentBytes());
   }
 
   @Override

@@ -50,7 +50,8 @@ public final class MiniCluster implements AutoCloseable {
               defaults.logPreservedEntries(),
               Duration.ofMillis(200),
               16L * 1024 * 1024,
-              Math.min(3, size) == 2 ? 1 : Math.min(3, size));
+              Math.min(3, size) == 2 ? 1 : Math.min(3, size),
+              defaults.logSegmentBytes());
       configs.add(customize.apply(testing));
       servers.add(null);
     }

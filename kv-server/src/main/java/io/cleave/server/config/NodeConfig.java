@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param heartbeatInterval how often the node reports to the meta leader
  * @param blockCacheBytes RocksDB block cache shared by all shards of the node
  * @param metaReplicas replicas of the meta shard (3 or 5; fewer nodes means fewer)
+ * @param logSegmentBytes size of a Raft log segment; the log is purged a whole closed segment at a
+ *     time
  */
 public record NodeConfig(
     NodeAddress self,
@@ -34,7 +36,8 @@ public record NodeConfig(
     long logPreservedEntries,
     Duration heartbeatInterval,
     long blockCacheBytes,
-    int metaReplicas) {
+    int metaReplicas,
+    long logSegmentBytes) {
 
   public NodeConfig {
     if (maxValueBytes <= 0 || maxValueBytes > 64 * 1024 * 1024) {
@@ -53,7 +56,38 @@ public record NodeConfig(
         != initialCluster.size()) {
       throw new IllegalArgumentException("duplicate node id in the initial cluster");
     }
+    if (logSegmentBytes < 16 * 1024) {
+      throw new IllegalArgumentException("log segments below 16 KiB: " + logSegmentBytes);
+    }
     initialCluster = List.copyOf(initialCluster);
+  }
+
+  /** The configuration with the default log segment size (8 MiB). */
+  public NodeConfig(
+      NodeAddress self,
+      List<NodeAddress> initialCluster,
+      Path dataDir,
+      Optional<Path> pluginDir,
+      int maxValueBytes,
+      Duration electionTimeoutMin,
+      long snapshotThreshold,
+      long logPreservedEntries,
+      Duration heartbeatInterval,
+      long blockCacheBytes,
+      int metaReplicas) {
+    this(
+        self,
+        initialCluster,
+        dataDir,
+        pluginDir,
+        maxValueBytes,
+        electionTimeoutMin,
+        snapshotThreshold,
+        logPreservedEntries,
+        heartbeatInterval,
+        blockCacheBytes,
+        metaReplicas,
+        8L * 1024 * 1024);
   }
 
   /** A configuration with the documented defaults. */
@@ -70,12 +104,29 @@ public record NodeConfig(
         1_000,
         Duration.ofMillis(500),
         64L * 1024 * 1024,
-        3);
+        3,
+        8L * 1024 * 1024);
   }
 
   /** The nodes that hold the meta shard: the first ones of the initial cluster. */
   public List<NodeAddress> metaMembers() {
     return initialCluster.subList(0, Math.min(metaReplicas, initialCluster.size()));
+  }
+
+  public NodeConfig withLogSegmentBytes(long bytes) {
+    return new NodeConfig(
+        self,
+        initialCluster,
+        dataDir,
+        pluginDir,
+        maxValueBytes,
+        electionTimeoutMin,
+        snapshotThreshold,
+        logPreservedEntries,
+        heartbeatInterval,
+        blockCacheBytes,
+        metaReplicas,
+        bytes);
   }
 
   public NodeConfig withSnapshotThreshold(long threshold, long preserved) {
@@ -90,7 +141,8 @@ public record NodeConfig(
         preserved,
         heartbeatInterval,
         blockCacheBytes,
-        metaReplicas);
+        metaReplicas,
+        logSegmentBytes);
   }
 
   public NodeConfig withPluginDir(Optional<Path> dir) {
@@ -105,7 +157,8 @@ public record NodeConfig(
         logPreservedEntries,
         heartbeatInterval,
         blockCacheBytes,
-        metaReplicas);
+        metaReplicas,
+        logSegmentBytes);
   }
 
   public NodeConfig withMaxValueBytes(int bytes) {
@@ -120,6 +173,7 @@ public record NodeConfig(
         logPreservedEntries,
         heartbeatInterval,
         blockCacheBytes,
-        metaReplicas);
+        metaReplicas,
+        logSegmentBytes);
   }
 }

@@ -60,8 +60,10 @@ public final class RaftSettings {
     // Per-group memory: Ratis allocates the write buffer per group (8 MB direct by default).
     p.set(RaftServerConfigKeys.Log.WRITE_BUFFER_SIZE_KEY, "1MB");
     p.set(RaftServerConfigKeys.Log.Appender.BUFFER_BYTE_LIMIT_KEY, "512KB");
-    p.set(RaftServerConfigKeys.Log.SEGMENT_SIZE_MAX_KEY, "8MB");
-    p.set(RaftServerConfigKeys.Log.PREALLOCATED_SIZE_KEY, "1MB");
+    p.set(RaftServerConfigKeys.Log.SEGMENT_SIZE_MAX_KEY, Long.toString(config.logSegmentBytes()));
+    p.set(
+        RaftServerConfigKeys.Log.PREALLOCATED_SIZE_KEY,
+        Long.toString(Math.min(1024 * 1024, config.logSegmentBytes())));
     p.set(RaftServerConfigKeys.Log.SEGMENT_CACHE_NUM_MAX_KEY, "2");
     p.set(GrpcConfigKeys.Server.WORKER_GROUP_SIZE_KEY, "4");
     p.set(GrpcConfigKeys.Client.WORKER_GROUP_SIZE_KEY, "2");

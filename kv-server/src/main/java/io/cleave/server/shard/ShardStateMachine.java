@@ -125,14 +125,27 @@ public final class ShardStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
       throws IOException {
     super.initialize(server, groupId, storage);
-    loadFromStore();
-    host.replicaOpened(this);
+    getLifeCycle()
+        .startAndTransition(
+            () -> {
+              loadFromStore();
+              host.replicaOpened(this);
+            });
+  }
+
+  /** Ratis pauses the replica before it reloads from an installed snapshot. */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
+    getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
   }
 
   @Override
   public void reinitialize() throws IOException {
+    getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
     loadFromStore();
     host.replicaOpened(this);
+    getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
   }
 
   private void loadFromStore() throws IOException {
