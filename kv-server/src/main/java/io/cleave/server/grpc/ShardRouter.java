@@ -25,39 +25,37 @@ final class ShardRouter {
 
   /** The local replica owning {@code key}, leader or not. */
   ShardStateMachine replicaFor(String keyspace, byte[] key) {
-    validateKeyspaceName(keyspace);
     validateKey(key);
+    KeyspaceDescriptor ks = keyspace(keyspace);
     for (ShardStateMachine replica : node.localReplicas()) {
       ShardState state = replica.state();
       if (state != null
           && !state.getRetired()
-          && state.getKeyspaceName().equals(keyspace)
+          && state.getShard().getKeyspaceId() == ks.getId()
           && replica.owns(key)) {
         return replica;
       }
     }
-    throw notHere(keyspace, key);
+    throw notHere(ks, key);
   }
 
   /**
-   * The value type of a keyspace, from a local replica or the cluster map; NOT_FOUND if the
-   * keyspace does not exist. Lets every node validate input before routing it.
+   * The keyspace named {@code name}, by the cluster map: replicas are matched by keyspace id, so a
+   * keyspace re-created under an old name is never served by the old one's replicas.
    */
-  String valueType(String keyspace) {
-    validateKeyspaceName(keyspace);
-    for (ShardStateMachine replica : node.localReplicas()) {
-      ShardState state = replica.state();
-      if (state != null && !state.getRetired() && state.getKeyspaceName().equals(keyspace)) {
-        return state.getValueType();
-      }
-    }
-    Optional<KeyspaceDescriptor> known = keyspace(node.cachedMap(), keyspace);
+  KeyspaceDescriptor keyspace(String name) {
+    validateKeyspaceName(name);
+    Optional<KeyspaceDescriptor> known = keyspace(node.cachedMap(), name);
     if (known.isEmpty()) {
-      known = keyspace(freshMap(), keyspace);
+      // The cached map may predate the keyspace: look again before saying it does not exist.
+      known = keyspace(freshMap(), name);
     }
-    return known
-        .orElseThrow(() -> GrpcErrors.notFound("keyspace '" + keyspace + "' does not exist"))
-        .getValueType();
+    return known.orElseThrow(() -> GrpcErrors.notFound("keyspace '" + name + "' does not exist"));
+  }
+
+  /** The value type of a keyspace; lets every node validate input before routing it. */
+  String valueType(String keyspace) {
+    return keyspace(keyspace).getValueType();
   }
 
   private ClusterMap freshMap() {
@@ -92,22 +90,7 @@ final class ShardRouter {
         error.build(), "node " + node.nodeId() + " does not lead shard " + replica.shardId());
   }
 
-  private RuntimeException notHere(String keyspace, byte[] key) {
-    Optional<KeyspaceDescriptor> known = keyspace(node.cachedMap(), keyspace);
-    if (known.isEmpty()) {
-      // The cached map may predate the keyspace: look again before saying it does not exist.
-      known =
-          keyspace(
-              node.readMap()
-                  .orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
-                  .exceptionally(t -> node.cachedMap())
-                  .join(),
-              keyspace);
-    }
-    if (known.isEmpty()) {
-      return GrpcErrors.notFound("keyspace '" + keyspace + "' does not exist");
-    }
-    KeyspaceDescriptor ks = known.get();
+  private RuntimeException notHere(KeyspaceDescriptor ks, byte[] key) {
     byte[] routingKey = RoutingKeys.routingKey(ks.getPartitioning(), key);
     ShardError.Builder error = ShardError.newBuilder().setCode(ShardError.Code.SHARD_NOT_FOUND);
     for (ShardDescriptor shard : node.cachedMap().getShardsList()) {
@@ -123,7 +106,7 @@ final class ShardRouter {
     }
     return GrpcErrors.shardError(
         error.build(),
-        "node " + node.nodeId() + " has no replica for this key of keyspace " + keyspace);
+        "node " + node.nodeId() + " has no replica for this key of keyspace " + ks.getName());
   }
 
   private static Optional<KeyspaceDescriptor> keyspace(ClusterMap map, String name) {

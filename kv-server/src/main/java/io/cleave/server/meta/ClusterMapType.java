@@ -101,9 +101,9 @@ public final class ClusterMapType
         }
         return null;
       }
-      case DEREGISTER_KEYSPACE -> {
-        return keyspace(map, command.getDeregisterKeyspace()) == null
-            ? "keyspace " + command.getDeregisterKeyspace() + " does not exist"
+      case DEREGISTER_KEYSPACE_ID -> {
+        return keyspaceById(map, command.getDeregisterKeyspaceId()) == null
+            ? "keyspace " + command.getDeregisterKeyspaceId() + " does not exist"
             : null;
       }
       case REPLACE_SHARDS -> {
@@ -149,26 +149,22 @@ public final class ClusterMapType
             .max()
             .ifPresent(max -> next.setNextShardId(Math.max(map.getNextShardId(), max + 1)));
       }
-      case DEREGISTER_KEYSPACE -> {
+      case DEREGISTER_KEYSPACE_ID -> {
         next.clearKeyspaces();
         for (KeyspaceDescriptor k : map.getKeyspacesList()) {
           next.addKeyspaces(
-              k.getName().equals(command.getDeregisterKeyspace())
+              k.getId() == command.getDeregisterKeyspaceId()
                   ? k.toBuilder().setDeleting(true).build()
                   : k);
         }
       }
-      case FORGET_KEYSPACE -> {
-        KeyspaceDescriptor gone = keyspace(map, command.getForgetKeyspace());
-        if (gone != null) {
-          next.clearKeyspaces().clearShards();
-          map.getKeyspacesList().stream()
-              .filter(k -> k.getId() != gone.getId())
-              .forEach(next::addKeyspaces);
-          map.getShardsList().stream()
-              .filter(s -> s.getKeyspaceId() != gone.getId())
-              .forEach(next::addShards);
-        }
+      case FORGET_KEYSPACE_ID -> {
+        int gone = command.getForgetKeyspaceId();
+        next.clearKeyspaces().clearShards();
+        map.getKeyspacesList().stream().filter(k -> k.getId() != gone).forEach(next::addKeyspaces);
+        map.getShardsList().stream()
+            .filter(s -> s.getKeyspaceId() != gone)
+            .forEach(next::addShards);
       }
       case REPLACE_SHARDS -> {
         ReplaceShards replace = command.getReplaceShards();
@@ -206,6 +202,10 @@ public final class ClusterMapType
         .filter(k -> k.getName().equals(name))
         .findFirst()
         .orElse(null);
+  }
+
+  static KeyspaceDescriptor keyspaceById(ClusterMap map, int id) {
+    return map.getKeyspacesList().stream().filter(k -> k.getId() == id).findFirst().orElse(null);
   }
 
   static Map<Long, ShardDescriptor> shardsById(ClusterMap map) {

@@ -206,9 +206,28 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     LOG.info("{}: replica of shard {} created", nodeId(), shardId);
   }
 
+  private final Map<Long, ShardState> beingRemoved = new ConcurrentHashMap<>();
+
+  /** Replicas whose group is gone but whose data is still being deleted. */
+  public Collection<ShardState> replicasBeingRemoved() {
+    return beingRemoved.values();
+  }
+
   /** Removes the local replica of a shard, and its data when {@code deleteData}. Idempotent. */
   public void removeReplica(long shardId, boolean deleteData) throws IOException {
     byte[] stateBytes = store.get(StorageKeys.stateKey(shardId));
+    if (stateBytes != null) {
+      beingRemoved.put(shardId, ShardState.parseFrom(stateBytes));
+    }
+    try {
+      removeGroupAndData(shardId, deleteData, stateBytes);
+    } finally {
+      beingRemoved.remove(shardId);
+    }
+  }
+
+  private void removeGroupAndData(long shardId, boolean deleteData, byte[] stateBytes)
+      throws IOException {
     try {
       raftServer.groupManagement(
           GroupManagementRequest.newRemove(

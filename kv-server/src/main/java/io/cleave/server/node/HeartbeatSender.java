@@ -58,11 +58,19 @@ public final class HeartbeatSender {
       }
       heartbeat.addReplicas(hosted);
     }
+    // Replicas being removed still report until their data is gone, so the meta leader does not
+    // forget a keyspace while a node still holds its keys.
+    for (ShardState removing : node.replicasBeingRemoved()) {
+      heartbeat.addReplicas(
+          HostedReplica.newBuilder().setShard(removing.getShard()).setRetired(true));
+    }
     return heartbeat.build();
   }
 
   /** Sends one heartbeat; failures are logged and the next round tries again. */
   public void send() {
+    // Keep the node's copy of the cluster map fresh: routing errors hand it to clients.
+    node.readMap();
     NodeHeartbeat heartbeat = build();
     if (node.isMetaLeader()) {
       loop.onHeartbeat(heartbeat);

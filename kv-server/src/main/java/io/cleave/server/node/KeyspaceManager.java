@@ -280,18 +280,23 @@ public final class KeyspaceManager {
 
   public void deregister(String name) {
     ClusterMap map = readMap();
-    if (ClusterMapTypeView.keyspace(map, name) == null) {
+    KeyspaceDescriptor keyspace = ClusterMapTypeView.keyspace(map, name);
+    if (keyspace == null || keyspace.getDeleting()) {
       throw new AdminException(
           AdminException.Kind.NOT_FOUND, "keyspace '" + name + "' does not exist");
     }
     MetaResult result =
-        await(node.proposeMeta(MetaCommand.newBuilder().setDeregisterKeyspace(name).build()));
+        await(
+            node.proposeMeta(
+                MetaCommand.newBuilder().setDeregisterKeyspaceId(keyspace.getId()).build()));
     if (!result.getOk()) {
       throw new AdminException(AdminException.Kind.NOT_FOUND, result.getError());
     }
     // Wait until every node dropped its replicas and the map forgot the keyspace, so the name can
     // be reused as soon as this returns.
-    if (!waitUntil(() -> ClusterMapTypeView.keyspace(readMap(), name) == null, 60_000)) {
+    if (!waitUntil(
+        () -> readMap().getKeyspacesList().stream().noneMatch(k -> k.getId() == keyspace.getId()),
+        60_000)) {
       throw new AdminException(
           AdminException.Kind.UNAVAILABLE,
           "keyspace '" + name + "' is marked deleted; some nodes still hold its replicas");

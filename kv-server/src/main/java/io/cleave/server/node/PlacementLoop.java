@@ -462,7 +462,7 @@ public final class PlacementLoop {
               .allMatch(n -> heartbeats.containsKey(n.getNodeId()));
       if (!anyLeft && allNodesReported) {
         LOG.info("placement: keyspace {} removed from every node", keyspace.getName());
-        propose(MetaCommand.newBuilder().setForgetKeyspace(keyspace.getName()).build());
+        propose(MetaCommand.newBuilder().setForgetKeyspaceId(keyspace.getId()).build());
       }
     }
   }
