@@ -176,7 +176,14 @@ public final class ClusterMapType
             .filter(s -> !replaced.contains(s.getShardId()))
             .forEach(next::addShards);
         next.addAllShards(replace.getAddList());
-        replace.getRemoveList().forEach(s -> next.removeLastChangeMillis(s.getShardId()));
+        Set<Long> addedIds = new HashSet<>();
+        replace.getAddList().forEach(s -> addedIds.add(s.getShardId()));
+        for (ShardDescriptor removed : replace.getRemoveList()) {
+          next.removeLastChangeMillis(removed.getShardId());
+          if (!addedIds.contains(removed.getShardId())) {
+            next.addRetiredShardIds(removed.getShardId());
+          }
+        }
         for (ShardDescriptor added : replace.getAddList()) {
           next.setNextShardId(Math.max(next.getNextShardId(), added.getShardId() + 1));
           next.putLastChangeMillis(added.getShardId(), context.leaderTimeMillis());

@@ -188,12 +188,20 @@ public final class PlacementLoop {
         .filter(k -> !k.getDeleting())
         .forEach(k -> liveKeyspaces.add(k.getId()));
     Map<Long, ShardDescriptor> newer = new HashMap<>();
+    Set<Long> retired = new HashSet<>(map.getRetiredShardIdsList());
     for (Received r : heartbeats.values()) {
       for (HostedReplica replica : r.heartbeat().getReplicasList()) {
         ShardDescriptor reported = replica.getShard();
         if (replica.getRetired()
             || !liveKeyspaces.contains(reported.getKeyspaceId())
             || reported.getShardId() == 0) {
+          continue;
+        }
+        if (replica.getFrozen()
+            || retired.contains(reported.getShardId())
+            || supersededInMap(map, reported)) {
+          // A frozen or merged-away shard, or a heartbeat sent before the change the map
+          // already holds: never let it back into the map.
           continue;
         }
         ShardDescriptor inMap = byId.get(reported.getShardId());
@@ -220,6 +228,17 @@ public final class PlacementLoop {
           reported.getEpoch());
       propose(MetaCommand.newBuilder().setReplaceShards(replace).build());
     }
+  }
+
+  /** Whether another shard of the map overlaps {@code reported} at the same or a newer epoch. */
+  private static boolean supersededInMap(ClusterMap map, ShardDescriptor reported) {
+    return map.getShardsList().stream()
+        .anyMatch(
+            s ->
+                s.getKeyspaceId() == reported.getKeyspaceId()
+                    && s.getShardId() != reported.getShardId()
+                    && s.getEpoch() >= reported.getEpoch()
+                    && overlaps(s, reported));
   }
 
   static boolean overlaps(ShardDescriptor a, ShardDescriptor b) {

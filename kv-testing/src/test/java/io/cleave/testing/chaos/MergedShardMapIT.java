@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,9 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class MergedShardMapIT {
   @Test
-  @Disabled(
-      "server bug: PlacementLoop.recordReportedShards re-adds a merged-away shard from a stale"
-          + " heartbeat (docs/reliability.md, 'Known bugs'); enable when fixed")
   void mergedAwayShardStaysOutOfTheMap() {
     try (ProcessCluster cluster = ProcessCluster.start(3)) {
       CleaveClient client = cluster.client();
