@@ -1,5 +1,6 @@
 package io.cleave.server;
 
+import io.cleave.placement.PlacementSettings;
 import io.cleave.server.config.NodeConfig;
 import io.cleave.server.grpc.AdminServiceImpl;
 import io.cleave.server.grpc.KvServiceImpl;
@@ -29,6 +30,7 @@ public final class KvServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
 
   private final CleaveNode node;
+  private final PlacementLoop loop;
   private final Server grpcServer;
   private final ScheduledExecutorService heartbeats;
   private final ScheduledExecutorService placement;
@@ -37,7 +39,9 @@ public final class KvServer implements AutoCloseable {
   private KvServer(NodeConfig config) throws IOException {
     ValueTypes types = ValueTypes.load(config.pluginDir(), List.of(new ClusterMapType()));
     this.node = CleaveNode.start(config, types);
-    PlacementLoop loop = new PlacementLoop(node);
+    this.loop = new PlacementLoop(node, PlacementSettings.defaults());
+    ShardOperations shardOperations = new ShardOperations(node, loop);
+    loop.executeWith(shardOperations);
     HeartbeatSender sender = new HeartbeatSender(node, loop);
     this.grpcServer =
         NettyServerBuilder.forAddress(
@@ -101,6 +105,7 @@ public final class KvServer implements AutoCloseable {
     health.enterTerminalState();
     heartbeats.shutdownNow();
     placement.shutdownNow();
+    loop.close();
     grpcServer.shutdownNow();
     try {
       grpcServer.awaitTermination(5, TimeUnit.SECONDS);

@@ -53,7 +53,7 @@ public final class HeartbeatSender {
               .setRetired(state.getRetired())
               .setFrozen(state.getFrozen())
               .setAppliedIndex(Math.max(0, applied));
-      if (leader) {
+      if (leader && replica.stats().countedFor(state.getShard())) {
         hosted.setStats(replica.stats().snapshot(replica.shardId(), Math.max(0, applied), now));
       }
       heartbeat.addReplicas(hosted);

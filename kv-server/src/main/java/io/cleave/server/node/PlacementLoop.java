@@ -17,6 +17,10 @@ import io.cleave.internal.v1.RemoveReplicaRequest;
 import io.cleave.internal.v1.ReplaceShards;
 import io.cleave.internal.v1.SetLeaders;
 import io.cleave.internal.v1.ShardState;
+import io.cleave.placement.ClusterView;
+import io.cleave.placement.PlacementOperation;
+import io.cleave.placement.PlacementSettings;
+import io.cleave.placement.SplitMergeDecider;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -49,8 +53,38 @@ public final class PlacementLoop {
 
   private record Received(NodeHeartbeat heartbeat, long atMillis) {}
 
-  public PlacementLoop(CleaveNode node) {
+  private final PlacementSettings settings;
+  private final java.util.concurrent.ExecutorService operationRunner;
+  private final Set<PlacementOperation> inFlight = ConcurrentHashMap.newKeySet();
+  private final Map<Long, ByteString> reportedHotKeys = new ConcurrentHashMap<>();
+  private volatile ShardOperations operations;
+
+  public PlacementLoop(CleaveNode node, PlacementSettings settings) {
     this.node = node;
+    this.settings = settings;
+    this.operationRunner =
+        java.util.concurrent.Executors.newFixedThreadPool(
+            settings.maxConcurrentOperations(),
+            r -> {
+              Thread t = new Thread(r, node.nodeId() + "-placement-op");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Lets the loop run the splits and merges its policy decides. */
+  public void executeWith(ShardOperations operations) {
+    this.operations = operations;
+  }
+
+  /** Stops running operations; the meta leader after this one carries on. */
+  public void close() {
+    operationRunner.shutdownNow();
+  }
+
+  /** Hot keys reported by the policy, by shard: a key too hot for any split to help. */
+  public Map<Long, ByteString> hotKeys() {
+    return Map.copyOf(reportedHotKeys);
   }
 
   /** Records a node's heartbeat; only meaningful on the meta leader. */
@@ -125,6 +159,7 @@ public final class PlacementLoop {
       removeUnwantedReplicas(map, now);
       forgetDeletedKeyspaces(map);
       balanceLeaders(map, now);
+      splitAndMerge(map, now);
     } catch (RuntimeException e) {
       LOG.warn("placement round failed", e);
     }
@@ -254,7 +289,7 @@ public final class PlacementLoop {
     return "[" + hex(s.getStart()) + ", " + (s.getEnd().isEmpty() ? "end" : hex(s.getEnd())) + ")";
   }
 
-  private static String hex(ByteString b) {
+  static String hex(ByteString b) {
     StringBuilder out = new StringBuilder();
     for (byte x : b.toByteArray()) {
       out.append(String.format("%02x", x));
@@ -460,6 +495,67 @@ public final class PlacementLoop {
         }
         return;
       }
+    }
+  }
+
+  /**
+   * Asks the pure policy what to split and merge, and runs its operations in the background (at
+   * most the configured number at once); each one re-checks epochs before acting.
+   */
+  private void splitAndMerge(ClusterMap map, long now) {
+    ShardOperations ops = operations;
+    if (ops == null) {
+      return;
+    }
+    ClusterView.Builder view = ClusterView.builder();
+    map.getKeyspacesList().stream().filter(k -> !k.getDeleting()).forEach(view::keyspace);
+    map.getShardsList().stream().filter(s -> s.getShardId() != 0).forEach(view::shard);
+    view.stats(latestStats())
+        .lastChanges(map.getLastChangeMillisMap())
+        .inFlight(inFlight)
+        .reportedHotKeys(reportedHotKeys);
+    for (PlacementOperation op : SplitMergeDecider.decide(view.build(), settings, now)) {
+      if (op instanceof PlacementOperation.HotKeyReport hot) {
+        reportedHotKeys.put(hot.shardId(), hot.routingKey());
+        LOG.warn(
+            "placement: shard {} is hot because of one key (routing key {}, {}% of its load, ~{} load/s); splitting cannot cool it",
+            hot.shardId(),
+            hex(hot.routingKey()),
+            Math.round(hot.share() * 100),
+            Math.round(hot.load()));
+        continue;
+      }
+      inFlight.add(op);
+      operationRunner.execute(
+          () -> {
+            try {
+              run(ops, op);
+            } catch (RuntimeException e) {
+              LOG.info("placement: {} not done: {}", op, e.getMessage());
+            } finally {
+              inFlight.remove(op);
+            }
+          });
+    }
+  }
+
+  private void run(ShardOperations ops, PlacementOperation op) {
+    if (op instanceof PlacementOperation.Split split) {
+      LOG.info(
+          "placement: splitting shard {} ({}, ratio {})",
+          split.shardId(),
+          split.reason(),
+          String.format("%.2f", split.ratio()));
+      ops.split(split.shardId(), split.splitAt(), split.expectedEpoch());
+      reportedHotKeys.remove(split.shardId());
+    } else if (op instanceof PlacementOperation.Merge merge) {
+      LOG.info(
+          "placement: merging shards {} and {} (merged ratio {})",
+          merge.leftShardId(),
+          merge.rightShardId(),
+          String.format("%.2f", merge.mergedRatio()));
+      ops.merge(merge.leftShardId(), merge.rightShardId(), merge.leftEpoch(), merge.rightEpoch());
+      reportedHotKeys.remove(merge.leftShardId());
     }
   }
 

@@ -1,6 +1,5 @@
 package io.cleave.server.node;
 
-import com.google.common.primitives.Longs;
 import com.google.protobuf.ByteString;
 import io.cleave.api.RoutingKeys;
 import io.cleave.api.v1.KeyspaceDescriptor;
@@ -22,7 +21,7 @@ import io.cleave.internal.v1.ShardCommand;
 import io.cleave.internal.v1.ShardReply;
 import io.cleave.internal.v1.ShardState;
 import io.cleave.internal.v1.SplitShard;
-import java.math.BigInteger;
+import io.cleave.placement.internal.RoutingSpace;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -47,15 +46,34 @@ public final class ShardOperations {
 
   /** Splits {@code shardId} at routing key {@code at} (empty: the middle of its range). */
   public SplitShardResponse split(long shardId, ByteString at) {
+    return split(shardId, at, -1);
+  }
+
+  /**
+   * Splits {@code shardId} at {@code at} if its epoch is still {@code expectedEpoch} (-1: any), the
+   * check an automatic decision needs because the map may have moved on since it was made.
+   */
+  public SplitShardResponse split(long shardId, ByteString at, long expectedEpoch) {
     ClusterMap map = KeyspaceManager.await(node.readMap());
     ShardDescriptor shard = shard(map, shardId);
+    if (expectedEpoch >= 0 && shard.getEpoch() != expectedEpoch) {
+      throw new AdminException(
+          AdminException.Kind.FAILED_PRECONDITION,
+          "shard " + shardId + " changed since the decision");
+    }
     KeyspaceDescriptor keyspace = keyspaceOf(map, shard);
     if (at.isEmpty()) {
       if (keyspace.getPartitioning() == Partitioning.RANGE) {
         throw new AdminException(
             AdminException.Kind.INVALID_ARGUMENT, "a RANGE shard needs an explicit split key");
       }
-      at = hashMidpoint(shard.getStart(), shard.getEnd());
+      at =
+          RoutingSpace.hashMidpoint(shard.getStart(), shard.getEnd())
+              .orElseThrow(
+                  () ->
+                      new AdminException(
+                          AdminException.Kind.FAILED_PRECONDITION,
+                          "shard " + shardId + " is one routing key wide"));
     }
     if (!RoutingKeys.inRange(
             at.toByteArray(), shard.getStart().toByteArray(), shard.getEnd().toByteArray())
@@ -102,9 +120,20 @@ public final class ShardOperations {
 
   /** Merges adjacent shards with the same replicas; the left one absorbs the right one. */
   public MergeShardsResponse merge(long leftId, long rightId) {
+    return merge(leftId, rightId, -1, -1);
+  }
+
+  /** Like {@link #merge(long, long)}, if both shards are still at the given epochs (-1: any). */
+  public MergeShardsResponse merge(long leftId, long rightId, long leftEpoch, long rightEpoch) {
     ClusterMap map = KeyspaceManager.await(node.readMap());
     ShardDescriptor left = shard(map, leftId);
     ShardDescriptor right = shard(map, rightId);
+    if ((leftEpoch >= 0 && left.getEpoch() != leftEpoch)
+        || (rightEpoch >= 0 && right.getEpoch() != rightEpoch)) {
+      throw new AdminException(
+          AdminException.Kind.FAILED_PRECONDITION,
+          "shards " + leftId + " and " + rightId + " changed since the decision");
+    }
     if (left.getKeyspaceId() != right.getKeyspaceId()
         || !left.getEnd().equals(right.getStart())
         || right.getStart().isEmpty()) {
@@ -247,13 +276,5 @@ public final class ShardOperations {
                 new AdminException(
                     AdminException.Kind.NOT_FOUND,
                     "keyspace of shard " + shard.getShardId() + " does not exist"));
-  }
-
-  /** The middle of a HASH range of unsigned 8-byte routing keys (empty = the space's ends). */
-  static ByteString hashMidpoint(ByteString start, ByteString end) {
-    BigInteger low = start.isEmpty() ? BigInteger.ZERO : new BigInteger(1, start.toByteArray());
-    BigInteger high =
-        end.isEmpty() ? BigInteger.ONE.shiftLeft(64) : new BigInteger(1, end.toByteArray());
-    return ByteString.copyFrom(Longs.toByteArray(low.add(high).shiftRight(1).longValue()));
   }
 }

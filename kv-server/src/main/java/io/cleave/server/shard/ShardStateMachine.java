@@ -188,7 +188,7 @@ public final class ShardStateMachine extends BaseStateMachine {
                     return true;
                   });
               if (state == counted || state.getShard().equals(counted.getShard())) {
-                stats.reset(totals[0], totals[1]);
+                stats.reset(totals[0], totals[1], counted.getShard());
               }
             });
   }

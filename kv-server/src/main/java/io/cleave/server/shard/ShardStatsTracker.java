@@ -39,10 +39,24 @@ public final class ShardStatsTracker {
     size.addAndGet(delta);
   }
 
-  /** Replaces the counts with the result of a recount of the shard's range. */
-  public void reset(long keys, long bytes) {
+  private volatile Object countedFor;
+
+  /**
+   * Replaces the counts with the result of a recount of the shard's range {@code countedFor} (its
+   * descriptor): until then the counts describe an older range.
+   */
+  public void reset(long keys, long bytes, Object countedFor) {
     keyCount.set(keys);
     size.set(bytes);
+    this.countedFor = countedFor;
+  }
+
+  /**
+   * Whether the counts describe {@code shard}: after a split or merge they do not until the recount
+   * finishes, and the placement policy must not act on them.
+   */
+  public boolean countedFor(Object shard) {
+    return shard.equals(countedFor);
   }
 
   /** Records {@code load} units spent on a key now. */
