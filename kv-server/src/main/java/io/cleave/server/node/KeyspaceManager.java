@@ -328,6 +328,10 @@ public final class KeyspaceManager {
               if (stats.containsKey(s.getShardId())) {
                 status.setStats(stats.get(s.getShardId()));
               }
+              ByteString hot = loop.hotKeys().get(s.getShardId());
+              if (hot != null) {
+                status.setHotRoutingKey(hot);
+              }
               out.addShards(status);
             });
     return out.build();

@@ -547,6 +547,7 @@ public final class ShardStateMachine extends BaseStateMachine {
       throw new IOException(e);
     }
     setState(left);
+    stats.clearLoad(System.currentTimeMillis());
     scheduleRecount();
     LOG.info(
         "shard {} split at index {}: {} + child {}",
@@ -646,6 +647,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     }
     setState(merged);
     rightReplica.retireAfterMerge(retiredRight);
+    stats.clearLoad(System.currentTimeMillis());
     scheduleRecount();
     LOG.info(
         "shard {} absorbed shard {} at {}: {}",

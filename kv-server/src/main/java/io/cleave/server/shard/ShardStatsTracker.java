@@ -28,6 +28,7 @@ public final class ShardStatsTracker {
   private final ArrayDeque<long[]> loadEvents = new ArrayDeque<>(); // {millis, load}
   private final ArrayDeque<Sample> samples = new ArrayDeque<>();
   private long sampleCounter;
+  private long windowStartMillis = System.currentTimeMillis();
 
   private record Sample(long millis, ByteBuffer routingKey, long load) {}
 
@@ -57,6 +58,16 @@ public final class ShardStatsTracker {
    */
   public boolean countedFor(Object shard) {
     return shard.equals(countedFor);
+  }
+
+  /**
+   * Forgets the load seen so far: after a split or merge it belonged to another range. Load per
+   * second is then measured over the time since, not the whole window, so it is not understated.
+   */
+  public synchronized void clearLoad(long nowMillis) {
+    loadEvents.clear();
+    samples.clear();
+    windowStartMillis = nowMillis;
   }
 
   /** Records {@code load} units spent on a key now. */
@@ -114,7 +125,7 @@ public final class ShardStatsTracker {
             .setShardId(shardId)
             .setKeyCount(keyCount())
             .setSize(size())
-            .setLoadPerSecond(load * 1000.0 / WINDOW_MILLIS)
+            .setLoadPerSecond(load * 1000.0 / window(nowMillis))
             .setAppliedIndex(appliedIndex)
             .setTakenAtMillis(nowMillis);
     byKey.entrySet().stream()
@@ -125,7 +136,12 @@ public final class ShardStatsTracker {
                 stats.addHotKeys(
                     KeySample.newBuilder()
                         .setRoutingKey(ByteString.copyFrom(e.getKey().duplicate()))
-                        .setLoad(e.getValue() * 1000.0 / WINDOW_MILLIS)));
+                        .setLoad(e.getValue() * 1000.0 / window(nowMillis))));
     return stats.build();
+  }
+
+  /** The span the load was measured over: the window, or less right after a clear. */
+  private long window(long nowMillis) {
+    return Math.max(1_000, Math.min(WINDOW_MILLIS, nowMillis - windowStartMillis));
   }
 }
