@@ -266,9 +266,12 @@ public final class Dispatcher {
         } else {
           cache.learnNode(leaderId, leaderAddress);
           shard.leaderIs(leaderId, leaderAddress);
-          // Straight to the named leader; back off only if it named the node we just asked.
+          // Straight to the named leader; back off if it named the node we just asked, or once
+          // redirects keep coming: during a leader change two nodes can name each other, and
+          // redirecting without pause would burn the retry budget in milliseconds.
           boolean same = leaderId.equals(target.nodeId()) || leaderAddress.equals(target.address());
-          retry(call, indices, attempt, error, same ? backoff.delayNanos(attempt) : 0, false);
+          long delay = same || attempt >= 2 ? backoff.delayNanos(attempt) : 0;
+          retry(call, indices, attempt, error, delay, false);
         }
       }
       case EPOCH_MISMATCH, SHARD_NOT_FOUND -> {
