@@ -155,7 +155,11 @@ public final class MiniCluster implements AutoCloseable {
     return -1;
   }
 
-  /** Waits until the meta leader sees every running node alive. */
+  /**
+   * Waits until the meta leader sees every running node alive and every shard in the cluster map
+   * has a leader on a running node: after a restart the map still says "alive" from before, so the
+   * leaders are what shows the cluster serves again.
+   */
   public void awaitNodesAlive() {
     Awaitility.await()
         .atMost(Duration.ofSeconds(60))
@@ -166,15 +170,28 @@ public final class MiniCluster implements AutoCloseable {
               KvServer any = servers.stream().filter(s -> s != null).findFirst().orElseThrow();
               var map = any.node().readMap().get();
               long alive = map.getNodesList().stream().filter(n -> n.getAlive()).count();
-              return alive == servers.stream().filter(s -> s != null).count();
+              return alive == servers.stream().filter(s -> s != null).count()
+                  && map.getShardsList().stream().allMatch(s -> leaderOf(s.getShardId()) >= 0);
             });
   }
 
   @Override
   public void close() {
     clients.forEach(CleaveClient::close);
+    // Stop the nodes in parallel: each waits for its Raft groups to close.
+    List<Thread> stopping = new ArrayList<>();
     for (int i = 0; i < servers.size(); i++) {
-      stopNode(i);
+      int index = i;
+      Thread t = new Thread(() -> stopNode(index), "stop-n" + (i + 1));
+      t.start();
+      stopping.add(t);
+    }
+    for (Thread t : stopping) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     try (Stream<Path> files = Files.walk(root)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
