@@ -3,7 +3,7 @@
 # optionally against etcd 3.4 and a 3-store RheaKV with the identical workloads (--with-peers).
 #
 #   bench/ycsb.sh [--shards "1 8"] [--threads "16 64"] [--secs 20] [--records 100000]
-#                 [--workloads "a b c f"] [--reps 1] [--stale] [--with-peers] [--out DIR]
+#                 [--workloads "a b c f"] [--reps 1] [--load-threads 64] [--stale] [--with-peers] [--out DIR]
 #
 # Per system (and per shard count for Cleave): start the cluster, register keyspace "usertable"
 # with exactly N shards, YCSB load, then each workload x thread count for --secs seconds, stop the
@@ -19,7 +19,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SHARDS="1"; THREADS="16"; SECS=20; RECORDS=100000; WORKLOADS="a b c f"; REPS=1; STALE=false
-WITH_PEERS=false; OUT=""; LOAD_THREADS=32
+WITH_PEERS=false; OUT=""; LOAD_THREADS=64
 while (($#)); do
   case "$1" in
     --shards) SHARDS="$2"; shift 2 ;;
