@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -62,6 +63,7 @@ public final class ProcessCluster implements AutoCloseable {
 
   private final Path root;
   private final Options options;
+  private final Launcher launcher;
   private final List<Node> nodes = new ArrayList<>();
   private final List<CleaveClient> clients = new ArrayList<>();
   private final Thread shutdownHook;
@@ -88,9 +90,38 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Where and how each node's process runs. The default ({@link #LOOPBACK}) binds every node to
+   * 127.0.0.1 and starts {@code java} directly; {@link NetnsNetwork} puts each node into its own
+   * network namespace, {@link ClockSkew} gives a node a faked clock.
+   */
+  public interface Launcher {
+    /** The address node {@code index} binds and advertises ({@code --host}). */
+    default String host(int index) {
+      return "127.0.0.1";
+    }
+
+    /**
+     * The command line that runs node {@code index}, given its {@code java ...} command; it must
+     * exec the JVM (as {@code ip netns exec} does) so that the process's pid is the JVM's.
+     */
+    default List<String> command(int index, List<String> javaCommand) {
+      return javaCommand;
+    }
+
+    /** Extra environment variables of node {@code index}'s process. */
+    default Map<String, String> environment(int index) {
+      return Map.of();
+    }
+  }
+
+  /** Every node on 127.0.0.1, started directly. */
+  public static final Launcher LOOPBACK = new Launcher() {};
+
   /** One node: fixed identity, ports and directories; a process while it runs. */
   private static final class Node {
     final String id;
+    final String host;
     final int raftPort;
     final int clientPort;
     final Path dataDir;
@@ -98,8 +129,9 @@ public final class ProcessCluster implements AutoCloseable {
     Process process;
     boolean paused;
 
-    Node(String id, int raftPort, int clientPort, Path dataDir, Path logFile) {
+    Node(String id, String host, int raftPort, int clientPort, Path dataDir, Path logFile) {
       this.id = id;
+      this.host = host;
       this.raftPort = raftPort;
       this.clientPort = clientPort;
       this.dataDir = dataDir;
@@ -107,7 +139,7 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     String clientAddress() {
-      return "127.0.0.1:" + clientPort;
+      return host + ":" + clientPort;
     }
 
     boolean running() {
@@ -115,12 +147,20 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  private ProcessCluster(Path root, int size, Options options) {
+  private ProcessCluster(Path root, int size, Options options, Launcher launcher) {
     this.root = root;
     this.options = options;
+    this.launcher = launcher;
     for (int i = 0; i < size; i++) {
       String id = "n" + (i + 1);
-      nodes.add(new Node(id, freePort(), freePort(), root.resolve(id), root.resolve(id + ".log")));
+      nodes.add(
+          new Node(
+              id,
+              launcher.host(i),
+              freePort(),
+              freePort(),
+              root.resolve(id),
+              root.resolve(id + ".log")));
     }
     this.shutdownHook =
         new Thread(
@@ -139,9 +179,19 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Starts {@code size} node processes and waits until {@link #awaitReady()} holds. */
   public static ProcessCluster start(int size, Options options) {
+    return start(size, options, LOOPBACK);
+  }
+
+  /**
+   * Starts {@code size} node processes the way {@code launcher} says (addresses, command wrapper,
+   * environment) and waits until {@link #awaitReady()} holds. The launcher's resources (network
+   * namespaces) stay the caller's to clean up, after this cluster is closed.
+   */
+  public static ProcessCluster start(int size, Options options, Launcher launcher) {
     ProcessCluster cluster;
     try {
-      cluster = new ProcessCluster(Files.createTempDirectory("cleave-proc"), size, options);
+      cluster =
+          new ProcessCluster(Files.createTempDirectory("cleave-proc"), size, options, launcher);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -196,7 +246,7 @@ public final class ProcessCluster implements AutoCloseable {
     Node node = nodes.get(index);
     String initialCluster =
         nodes.stream()
-            .map(n -> n.id + "=127.0.0.1:" + n.raftPort + ":" + n.clientPort)
+            .map(n -> n.id + "=" + n.host + ":" + n.raftPort + ":" + n.clientPort)
             .collect(Collectors.joining(","));
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -214,7 +264,7 @@ public final class ProcessCluster implements AutoCloseable {
             "--node-id",
             node.id,
             "--host",
-            "127.0.0.1",
+            node.host,
             "--raft-port",
             String.valueOf(node.raftPort),
             "--client-port",
@@ -234,8 +284,10 @@ public final class ProcessCluster implements AutoCloseable {
           StandardCharsets.UTF_8,
           StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
+      ProcessBuilder builder = new ProcessBuilder(launcher.command(index, command));
+      builder.environment().putAll(launcher.environment(index));
       node.process =
-          new ProcessBuilder(command)
+          builder
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile()))
               .start();

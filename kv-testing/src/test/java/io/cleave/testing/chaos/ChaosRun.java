@@ -12,6 +12,8 @@ import io.cleave.client.Expectation;
 import io.cleave.client.GetResult;
 import io.cleave.client.KeyspaceOptions;
 import io.cleave.client.Update;
+import io.cleave.testing.ClockSkew;
+import io.cleave.testing.NetnsNetwork;
 import io.cleave.testing.ProcessCluster;
 import io.cleave.testing.history.Bytes;
 import io.cleave.testing.history.CheckResult;
@@ -76,7 +78,14 @@ final class ChaosRun {
     /** SIGKILL a random node, keep it down 2-5 s, restart it on the same data. */
     KILL,
     /** SIGSTOP a random node for 2-6 s, then SIGCONT. */
-    PAUSE
+    PAUSE,
+    /**
+     * Cut links with iptables for 3-7 s, then heal; needs {@link #inNetworkNamespaces()}. One of:
+     * isolate the leader of a random shard from its peers (clients still reach it), isolate a
+     * random node from peers and clients (a pulled cable), or cut one node-to-node link (the third
+     * node bridges both sides).
+     */
+    PARTITION
   }
 
   private final String name;
@@ -96,6 +105,11 @@ final class ChaosRun {
   private long startNanos;
   private Boolean shardMapTiles;
   private ProcessCluster cluster;
+  private boolean useNetns;
+  private NetnsNetwork network;
+  private int skewedNode = -1;
+  private String clockSpec;
+  private CleaveClient admin;
 
   private ChaosRun(String name, Set<Fault> faults, boolean splitsAndMerges, Duration byDefault) {
     this.name = name;
@@ -112,6 +126,26 @@ final class ChaosRun {
    */
   static ChaosRun of(String name, Set<Fault> faults, boolean splitsAndMerges, Duration byDefault) {
     return new ChaosRun(name, faults, splitsAndMerges, byDefault);
+  }
+
+  /**
+   * Runs each node in its own network namespace ({@link NetnsNetwork}; root, iproute2 and iptables
+   * needed), so that {@link Fault#PARTITION} can cut links. Check {@link
+   * NetnsNetwork#unavailableReason()} first.
+   */
+  ChaosRun inNetworkNamespaces() {
+    this.useNetns = true;
+    return this;
+  }
+
+  /**
+   * Runs node {@code index} (all its restarts too) under the libfaketime spec {@code spec}, e.g.
+   * {@code "+0 x2"} for a clock twice as fast. Check {@link ClockSkew#library()} first.
+   */
+  ChaosRun withClock(int index, String spec) {
+    this.skewedNode = index;
+    this.clockSpec = spec;
+    return this;
   }
 
   static Duration configuredDuration(Duration byDefault) {
@@ -145,20 +179,50 @@ final class ChaosRun {
   /** Runs the whole scenario and fails the calling test if any check fails. */
   void runAndCheck() throws Exception {
     System.out.printf(
-        "chaos run %s: faults %s, splits/merges %s, %d s, seed %d%n",
-        name, faults, splitsAndMerges, duration.toSeconds(), seed);
-    try (ProcessCluster c = ProcessCluster.start(3)) {
-      cluster = c;
-      try {
-        run();
-      } finally {
-        cluster.copyLogsTo(outputDir());
+        "chaos run %s: faults %s, splits/merges %s, %d s, seed %d, %s%n",
+        name, faults, splitsAndMerges, duration.toSeconds(), seed, setup());
+    if (faults.contains(Fault.PARTITION) && !useNetns) {
+      throw new IllegalStateException("PARTITION needs inNetworkNamespaces()");
+    }
+    Map<String, String> clockEnv = clockSpec == null ? Map.of() : ClockSkew.environment(clockSpec);
+    java.util.function.IntFunction<Map<String, String>> env =
+        i -> i == skewedNode ? clockEnv : Map.of();
+    network = useNetns ? NetnsNetwork.create(3) : null;
+    try {
+      ProcessCluster.Launcher launcher =
+          network != null
+              ? network.withEnvironment(env)
+              : new ProcessCluster.Launcher() {
+                @Override
+                public Map<String, String> environment(int index) {
+                  return env.apply(index);
+                }
+              };
+      try (ProcessCluster c =
+          ProcessCluster.start(3, ProcessCluster.Options.defaults(), launcher)) {
+        cluster = c;
+        try {
+          run();
+        } finally {
+          cluster.copyLogsTo(outputDir());
+        }
+      }
+    } finally {
+      if (network != null) {
+        network.close();
       }
     }
   }
 
+  private String setup() {
+    String net = useNetns ? "nodes in network namespaces 10.201.0.11-13" : "nodes on loopback";
+    return clockSpec == null
+        ? net
+        : net + ", n" + (skewedNode + 1) + " clock FAKETIME=" + clockSpec;
+  }
+
   private void run() throws Exception {
-    CleaveClient admin = cluster.client(b -> b.defaultTimeout(Duration.ofSeconds(5)));
+    admin = cluster.client(b -> b.defaultTimeout(Duration.ofSeconds(5)));
     admin
         .blocking()
         .admin()
@@ -341,11 +405,66 @@ final class ChaosRun {
         Thread.sleep(paused); // the fault: the node is frozen this long
         cluster.resume(node);
       }
+      case PARTITION -> {
+        long cut = 3000 + random.nextInt(4000);
+        String what = partition(node);
+        event(what + " for " + cut + " ms: " + network.rules());
+        Thread.sleep(cut); // the fault: the links stay cut this long
+        network.heal();
+        event("partition healed");
+      }
     }
     count("fault " + fault);
     long t0 = System.nanoTime();
     cluster.awaitReady();
-    event(id + " back, cluster ready after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    String who = fault == Fault.PARTITION ? "links back" : id + " back";
+    event(who + ", cluster ready after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+  }
+
+  /** Cuts links around {@code node} (or a shard leader); what it did, for the nemesis log. */
+  private String partition(int node) {
+    int mode = random.nextInt(3);
+    if (mode == 0) {
+      int leader = leaderOfRandomShard().orElse(node);
+      network.isolate(leader, false);
+      count("partition isolate-leader");
+      return "isolate "
+          + cluster.nodeId(leader)
+          + " (a shard leader) from its peers, clients reach it";
+    } else if (mode == 1) {
+      network.isolate(node, true);
+      count("partition isolate-fully");
+      return "isolate " + cluster.nodeId(node) + " from peers and clients";
+    } else {
+      int a = (node + 1) % cluster.size();
+      int b = (node + 2) % cluster.size();
+      network.cut(a, b);
+      count("partition bridge");
+      return "cut "
+          + cluster.nodeId(a)
+          + "<->"
+          + cluster.nodeId(b)
+          + ", "
+          + cluster.nodeId(node)
+          + " bridges both";
+    }
+  }
+
+  private java.util.Optional<Integer> leaderOfRandomShard() {
+    try {
+      List<ShardDescriptor> shards = sortedShards(admin);
+      List<Integer> leaders =
+          shards.stream()
+              .map(ShardDescriptor::getLeaderNodeId)
+              .map(cluster::indexOf)
+              .filter(i -> i >= 0)
+              .toList();
+      return leaders.isEmpty()
+          ? java.util.Optional.empty()
+          : java.util.Optional.of(leaders.get(random.nextInt(leaders.size())));
+    } catch (CleaveException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   private void splitOrMerge(CleaveClient admin) {
@@ -498,6 +617,9 @@ final class ChaosRun {
   }
 
   private void heal() {
+    if (network != null) {
+      network.heal();
+    }
     for (int i = 0; i < cluster.size(); i++) {
       if (cluster.isPaused(i)) {
         cluster.resume(i);
@@ -627,6 +749,7 @@ final class ChaosRun {
         .append(" s of faults, faults ")
         .append(faults);
     s.append(", splits/merges ").append(splitsAndMerges).append('\n');
+    s.append("setup: ").append(setup()).append('\n');
     s.append("operations: ")
         .append(ops.size())
         .append(" on ")
