@@ -206,6 +206,7 @@ class ShardingIT {
                 .valueType(CounterType.NAME)
                 .initialShards(4)
                 .maxShards(16)
+                .minShards(4)
                 .maxKeysPerShard(100_000)
                 .build());
     var hits = client.keyspace("hits", new CounterType());
