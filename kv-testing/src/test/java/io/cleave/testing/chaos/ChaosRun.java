@@ -203,6 +203,9 @@ final class ChaosRun {
         cluster = c;
         try {
           run();
+        } catch (Exception | Error e) {
+          writeAbortedHistory();
+          throw e;
         } finally {
           cluster.copyLogsTo(outputDir());
         }
@@ -211,6 +214,20 @@ final class ChaosRun {
       if (network != null) {
         network.close();
       }
+    }
+  }
+
+  // A run that stops early (e.g. the cluster never got ready again) still leaves its history.
+  private void writeAbortedHistory() {
+    stop.set(true);
+    try {
+      Files.createDirectories(outputDir());
+      Path file = outputDir().resolve("history-" + seed + "-aborted.jsonl");
+      history.writeJsonLines(file);
+      System.out.println(
+          "aborted run: " + history.size() + " operations in " + file.toAbsolutePath());
+    } catch (IOException | RuntimeException e) {
+      System.out.println("could not write the history of the aborted run: " + e);
     }
   }
 
