@@ -60,9 +60,10 @@ public final class CleaveCli implements Runnable {
       names = "--timeout",
       paramLabel = "DURATION",
       scope = ScopeType.INHERIT,
-      defaultValue = "5s",
+      defaultValue = "15s",
       converter = Units.DurationConverter.class,
-      description = "Time budget of each call, retries included, e.g. 500ms, 5s, 1m (default: 5s).")
+      description =
+          "Time budget of each call, retries included, e.g. 500ms, 5s, 1m (default: 15s: creating a keyspace starts a Raft group per shard replica).")
   Duration timeout;
 
   public static void main(String[] args) {

@@ -63,7 +63,7 @@ class CleaveCliTest {
     CleaveCli root = parse("status").getCommand();
     assertThat(String.join(",", root.endpoints)).isEqualTo(CleaveCli.DEFAULT_ENDPOINTS);
     assertThat(root.format()).isEqualTo(OutputFormat.simple);
-    assertThat(root.timeout).isEqualTo(Duration.ofSeconds(5));
+    assertThat(root.timeout).isEqualTo(Duration.ofSeconds(15));
     List<String> devEndpoints =
         DevCluster.addresses(3, 7001, 7101).stream().map(NodeAddress::clientAddress).toList();
     assertThat(String.join(",", devEndpoints)).isEqualTo(CleaveCli.DEFAULT_ENDPOINTS);
