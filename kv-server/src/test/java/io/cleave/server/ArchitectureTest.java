@@ -26,14 +26,18 @@ class ArchitectureTest {
   private static final String GRPC_LIBRARY = "io.grpc..";
   private static final String RATIS = "org.apache.ratis..";
 
+  /** No class in {@code layer} may use a class in any of {@code forbidden}. */
+  private static ArchRule doesNotKnow(String layer, String... forbidden) {
+    return noClasses()
+        .that()
+        .resideInAPackage(layer)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(forbidden);
+  }
+
   @ArchTest
-  static final ArchRule storageKnowsNeitherRatisNorGrpc =
-      noClasses()
-          .that()
-          .resideInAPackage(STORAGE)
-          .should()
-          .dependOnClassesThat()
-          .resideInAnyPackage(RATIS, GRPC_LIBRARY);
+  static final ArchRule storageKnowsNeitherRatisNorGrpc = doesNotKnow(STORAGE, RATIS, GRPC_LIBRARY);
 
   @ArchTest
   static final ArchRule storageKnowsNoOtherServerPackage =
@@ -45,39 +49,14 @@ class ArchitectureTest {
 
   @ArchTest
   static final ArchRule shardKnowsNeitherTheServicesNorTheNode =
-      noClasses()
-          .that()
-          .resideInAPackage(SHARD)
-          .should()
-          .dependOnClassesThat()
-          .resideInAnyPackage(GRPC, GRPC_LIBRARY, NODE);
+      doesNotKnow(SHARD, GRPC, GRPC_LIBRARY, NODE);
+
+  @ArchTest static final ArchRule metaKnowsNoServices = doesNotKnow(META, GRPC, GRPC_LIBRARY);
+
+  @ArchTest static final ArchRule raftKnowsNoServices = doesNotKnow(RAFT, GRPC, GRPC_LIBRARY);
 
   @ArchTest
-  static final ArchRule metaKnowsNoServices =
-      noClasses()
-          .that()
-          .resideInAPackage(META)
-          .should()
-          .dependOnClassesThat()
-          .resideInAnyPackage(GRPC, GRPC_LIBRARY);
-
-  @ArchTest
-  static final ArchRule raftKnowsNoServices =
-      noClasses()
-          .that()
-          .resideInAPackage(RAFT)
-          .should()
-          .dependOnClassesThat()
-          .resideInAnyPackage(GRPC, GRPC_LIBRARY);
-
-  @ArchTest
-  static final ArchRule raftKnowsNothingAboveIt =
-      noClasses()
-          .that()
-          .resideInAPackage(RAFT)
-          .should()
-          .dependOnClassesThat()
-          .resideInAnyPackage(SHARD, META, NODE, GRPC);
+  static final ArchRule raftKnowsNothingAboveIt = doesNotKnow(RAFT, SHARD, META, NODE, GRPC);
 
   @ArchTest
   static final ArchRule serverPackagesAreFreeOfCycles =
