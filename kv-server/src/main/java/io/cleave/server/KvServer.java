@@ -6,6 +6,7 @@ import io.cleave.server.grpc.AdminServiceImpl;
 import io.cleave.server.grpc.KvServiceImpl;
 import io.cleave.server.grpc.NodeServiceImpl;
 import io.cleave.server.meta.ClusterMapType;
+import io.cleave.server.metrics.NodeMetrics;
 import io.cleave.server.node.CleaveNode;
 import io.cleave.server.node.HeartbeatSender;
 import io.cleave.server.node.KeyspaceManager;
@@ -31,6 +32,7 @@ public final class KvServer implements AutoCloseable {
 
   private final CleaveNode node;
   private final PlacementLoop loop;
+  private final NodeMetrics metrics;
   private final Server grpcServer;
   private final ScheduledExecutorService heartbeats;
   private final ScheduledExecutorService placement;
@@ -43,6 +45,15 @@ public final class KvServer implements AutoCloseable {
     ShardOperations shardOperations = new ShardOperations(node, loop);
     loop.executeWith(shardOperations);
     HeartbeatSender sender = new HeartbeatSender(node, loop);
+    this.metrics = new NodeMetrics(node);
+    if (config.metricsPort() >= 0) {
+      int port = metrics.serve(config.self().host(), config.metricsPort());
+      LOG.info(
+          "node {} serves metrics on http://{}:{}/metrics",
+          config.self().nodeId(),
+          config.self().host(),
+          port);
+    }
     this.grpcServer =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.self().host(), config.self().clientPort()))
@@ -54,6 +65,7 @@ public final class KvServer implements AutoCloseable {
             .addService(new NodeServiceImpl(node, loop))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
+            .intercept(metrics.grpcInterceptor())
             .build()
             .start();
     long interval = config.heartbeatInterval().toMillis();
@@ -113,5 +125,11 @@ public final class KvServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     node.close();
+    metrics.close();
+  }
+
+  /** The node's meters, also served on {@code /metrics} when a metrics port is configured. */
+  public NodeMetrics metrics() {
+    return metrics;
   }
 }

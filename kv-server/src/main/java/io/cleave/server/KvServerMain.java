@@ -85,6 +85,13 @@ public final class KvServerMain implements Callable<Integer> {
       description = "Log entries between snapshots of a shard (default: ${DEFAULT-VALUE}).")
   long snapshotThreshold;
 
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "${env:CLEAVE_METRICS_PORT:-9101}",
+      description =
+          "Port of the Prometheus endpoint GET /metrics; -1 disables it (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new KvServerMain()).execute(args));
   }
@@ -109,7 +116,8 @@ public final class KvServerMain implements Callable<Integer> {
         defaults.heartbeatInterval(),
         defaults.blockCacheBytes(),
         Math.min(3, cluster.size()) == 2 ? 1 : Math.min(3, cluster.size()),
-        defaults.logSegmentBytes());
+        defaults.logSegmentBytes(),
+        metricsPort);
   }
 
   @Override

@@ -37,7 +37,8 @@ public record NodeConfig(
     Duration heartbeatInterval,
     long blockCacheBytes,
     int metaReplicas,
-    long logSegmentBytes) {
+    long logSegmentBytes,
+    int metricsPort) {
 
   public NodeConfig {
     if (maxValueBytes <= 0 || maxValueBytes > 64 * 1024 * 1024) {
@@ -87,7 +88,38 @@ public record NodeConfig(
         heartbeatInterval,
         blockCacheBytes,
         metaReplicas,
-        8L * 1024 * 1024);
+        8L * 1024 * 1024,
+        -1);
+  }
+
+  /** The configuration without a metrics endpoint. */
+  public NodeConfig(
+      NodeAddress self,
+      List<NodeAddress> initialCluster,
+      Path dataDir,
+      Optional<Path> pluginDir,
+      int maxValueBytes,
+      Duration electionTimeoutMin,
+      long snapshotThreshold,
+      long logPreservedEntries,
+      Duration heartbeatInterval,
+      long blockCacheBytes,
+      int metaReplicas,
+      long logSegmentBytes) {
+    this(
+        self,
+        initialCluster,
+        dataDir,
+        pluginDir,
+        maxValueBytes,
+        electionTimeoutMin,
+        snapshotThreshold,
+        logPreservedEntries,
+        heartbeatInterval,
+        blockCacheBytes,
+        metaReplicas,
+        logSegmentBytes,
+        -1);
   }
 
   /** A configuration with the documented defaults. */
@@ -105,7 +137,8 @@ public record NodeConfig(
         Duration.ofMillis(500),
         64L * 1024 * 1024,
         3,
-        8L * 1024 * 1024);
+        8L * 1024 * 1024,
+        -1);
   }
 
   /** The nodes that hold the meta shard: the first ones of the initial cluster. */
@@ -126,7 +159,25 @@ public record NodeConfig(
         heartbeatInterval,
         blockCacheBytes,
         metaReplicas,
-        bytes);
+        bytes,
+        metricsPort);
+  }
+
+  public NodeConfig withMetricsPort(int port) {
+    return new NodeConfig(
+        self,
+        initialCluster,
+        dataDir,
+        pluginDir,
+        maxValueBytes,
+        electionTimeoutMin,
+        snapshotThreshold,
+        logPreservedEntries,
+        heartbeatInterval,
+        blockCacheBytes,
+        metaReplicas,
+        logSegmentBytes,
+        port);
   }
 
   public NodeConfig withSnapshotThreshold(long threshold, long preserved) {
@@ -142,7 +193,8 @@ public record NodeConfig(
         heartbeatInterval,
         blockCacheBytes,
         metaReplicas,
-        logSegmentBytes);
+        logSegmentBytes,
+        metricsPort);
   }
 
   public NodeConfig withPluginDir(Optional<Path> dir) {
@@ -158,7 +210,8 @@ public record NodeConfig(
         heartbeatInterval,
         blockCacheBytes,
         metaReplicas,
-        logSegmentBytes);
+        logSegmentBytes,
+        metricsPort);
   }
 
   public NodeConfig withMaxValueBytes(int bytes) {
@@ -174,6 +227,7 @@ public record NodeConfig(
         heartbeatInterval,
         blockCacheBytes,
         metaReplicas,
-        logSegmentBytes);
+        logSegmentBytes,
+        metricsPort);
   }
 }

@@ -88,6 +88,21 @@ class BasicOperationsIT {
   }
 
   @Test
+  void everyCallIsCountedInTheMetrics() {
+    client.blocking().put("kv", Bytes.utf8("metered"), Bytes.utf8("v"));
+    String scraped =
+        java.util.stream.IntStream.range(0, cluster.size())
+            .mapToObj(i -> cluster.server(i).metrics().scrape())
+            .reduce("", String::concat);
+    assertThat(scraped)
+        .contains(
+            "cleave_grpc_requests_seconds_count{code=\"OK\",method=\"Put\",service=\"cleave.v1.KvService\"}")
+        .contains("cleave_shard_replicas")
+        .contains("cleave_shard_leaders")
+        .contains("jvm_memory_used_bytes");
+  }
+
+  @Test
   void writeThroughOneNodeIsReadThroughAnother() {
     for (int writer = 0; writer < cluster.size(); writer++) {
       try (CleaveClient viaOne =
