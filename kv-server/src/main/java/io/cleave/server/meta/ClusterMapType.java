@@ -107,6 +107,11 @@ public final class ClusterMapType
             : null;
       }
       case REPLACE_SHARDS -> {
+        for (ShardDescriptor added : command.getReplaceShards().getAddList()) {
+          if (map.getRetiredShardIdsList().contains(added.getShardId())) {
+            return "stale proposal: shard " + added.getShardId() + " was merged away";
+          }
+        }
         Map<Long, ShardDescriptor> current = shardsById(map);
         for (ShardDescriptor removed : command.getReplaceShards().getRemoveList()) {
           ShardDescriptor now = current.get(removed.getShardId());

@@ -159,7 +159,8 @@ public final class ShardStateMachine extends BaseStateMachine {
     snapshotTermIndex = decodeTermIndex(store.get(StorageKeys.snapshotKey(shardId)));
     // Ratis replays from the snapshot index and requires the applied index to grow one entry at a
     // time, so start there; entries up to durableAppliedIndex are then skipped, not re-applied.
-    setLastAppliedTermIndex(snapshotTermIndex);
+    setLastAppliedTermIndex(
+        snapshotTermIndex == null ? TermIndex.INITIAL_VALUE : snapshotTermIndex);
     scheduleRecount();
   }
 

@@ -18,7 +18,6 @@ import io.cleave.internal.v1.ReplaceShards;
 import io.cleave.internal.v1.SetLeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class ClusterMapTypeTest {
@@ -269,10 +268,6 @@ class ClusterMapTypeTest {
   }
 
   @Test
-  @Disabled(
-      "BUG (suspected race): apply does not refuse a ReplaceShards that adds a tombstoned shard;"
-          + " only the proposer (PlacementLoop.recordReportedShards) checks retired_shard_ids, on"
-          + " a map read before a concurrently recorded merge")
   void aTombstonedShardNeverComesBack() {
     ShardDescriptor merged = shard(1, 1, "", "", 2);
     ClusterMap map =

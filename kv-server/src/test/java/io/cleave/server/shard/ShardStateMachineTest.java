@@ -41,7 +41,6 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -703,7 +702,6 @@ class ShardStateMachineTest {
   // that. Enable these once loadFromStore starts at TermIndex.INITIAL_VALUE, or the readers cope.
 
   @Test
-  @Disabled("BUG: answer(STATS) throws NullPointerException on a replica reopened without snapshot")
   void statsOfAReplicaReopenedWithoutASnapshot() throws IOException {
     bytesShard(1, "", "").ops(put("a", "1"));
     LocalReplica after = reopen(1, 1);
@@ -714,9 +712,6 @@ class ShardStateMachineTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: a CommitMerge replayed while the right replica (reopened without snapshot) has applied"
-          + " nothing yet throws NullPointerException out of applyTransaction instead of waiting")
   void commitMergeWaitsForARightReplicaThatHasNotReplayedYet() throws Exception {
     LocalReplica[] siblings = splitSiblings();
     siblings[1].apply(prepareMerge(1, 2));
