@@ -47,12 +47,22 @@ public final class KvServer implements AutoCloseable {
     HeartbeatSender sender = new HeartbeatSender(node, loop);
     this.metrics = new NodeMetrics(node);
     if (config.metricsPort() >= 0) {
-      int port = metrics.serve(config.self().host(), config.metricsPort());
-      LOG.info(
-          "node {} serves metrics on http://{}:{}/metrics",
-          config.self().nodeId(),
-          config.self().host(),
-          port);
+      try {
+        int port = metrics.serve(config.self().host(), config.metricsPort());
+        LOG.info(
+            "node {} serves metrics on http://{}:{}/metrics",
+            config.self().nodeId(),
+            config.self().host(),
+            port);
+      } catch (java.net.BindException e) {
+        // Metrics are not worth refusing to serve data for (several nodes on one host share the
+        // default port): say so loudly and go on.
+        LOG.warn(
+            "node {}: metrics port {} is taken; serving no metrics ({})",
+            config.self().nodeId(),
+            config.metricsPort(),
+            e.getMessage());
+      }
     }
     this.grpcServer =
         NettyServerBuilder.forAddress(

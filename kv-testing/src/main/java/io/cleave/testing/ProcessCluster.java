@@ -276,7 +276,10 @@ public final class ProcessCluster implements AutoCloseable {
             "--election-timeout-ms",
             String.valueOf(options.electionTimeout().toMillis()),
             "--snapshot-threshold",
-            String.valueOf(options.snapshotThreshold())));
+            String.valueOf(options.snapshotThreshold()),
+            // Several nodes share this host: let each pick a free metrics port.
+            "--metrics-port",
+            "0"));
     try {
       Files.writeString(
           node.logFile,
