@@ -146,88 +146,128 @@ public record NodeConfig(
     return initialCluster.subList(0, Math.min(metaReplicas, initialCluster.size()));
   }
 
+  /** A copy with other settings; every setter of the builder is validated on build. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   public NodeConfig withLogSegmentBytes(long bytes) {
-    return new NodeConfig(
-        self,
-        initialCluster,
-        dataDir,
-        pluginDir,
-        maxValueBytes,
-        electionTimeoutMin,
-        snapshotThreshold,
-        logPreservedEntries,
-        heartbeatInterval,
-        blockCacheBytes,
-        metaReplicas,
-        bytes,
-        metricsPort);
+    return toBuilder().logSegmentBytes(bytes).build();
   }
 
   public NodeConfig withMetricsPort(int port) {
-    return new NodeConfig(
-        self,
-        initialCluster,
-        dataDir,
-        pluginDir,
-        maxValueBytes,
-        electionTimeoutMin,
-        snapshotThreshold,
-        logPreservedEntries,
-        heartbeatInterval,
-        blockCacheBytes,
-        metaReplicas,
-        logSegmentBytes,
-        port);
+    return toBuilder().metricsPort(port).build();
   }
 
   public NodeConfig withSnapshotThreshold(long threshold, long preserved) {
-    return new NodeConfig(
-        self,
-        initialCluster,
-        dataDir,
-        pluginDir,
-        maxValueBytes,
-        electionTimeoutMin,
-        threshold,
-        preserved,
-        heartbeatInterval,
-        blockCacheBytes,
-        metaReplicas,
-        logSegmentBytes,
-        metricsPort);
+    return toBuilder().snapshotThreshold(threshold).logPreservedEntries(preserved).build();
   }
 
   public NodeConfig withPluginDir(Optional<Path> dir) {
-    return new NodeConfig(
-        self,
-        initialCluster,
-        dataDir,
-        dir,
-        maxValueBytes,
-        electionTimeoutMin,
-        snapshotThreshold,
-        logPreservedEntries,
-        heartbeatInterval,
-        blockCacheBytes,
-        metaReplicas,
-        logSegmentBytes,
-        metricsPort);
+    return toBuilder().pluginDir(dir).build();
   }
 
   public NodeConfig withMaxValueBytes(int bytes) {
-    return new NodeConfig(
-        self,
-        initialCluster,
-        dataDir,
-        pluginDir,
-        bytes,
-        electionTimeoutMin,
-        snapshotThreshold,
-        logPreservedEntries,
-        heartbeatInterval,
-        blockCacheBytes,
-        metaReplicas,
-        logSegmentBytes,
-        metricsPort);
+    return toBuilder().maxValueBytes(bytes).build();
+  }
+
+  /** Changes some settings of a configuration; {@link #build()} validates the result. */
+  public static final class Builder {
+    private NodeAddress self;
+    private List<NodeAddress> initialCluster;
+    private Path dataDir;
+    private Optional<Path> pluginDir;
+    private int maxValueBytes;
+    private Duration electionTimeoutMin;
+    private long snapshotThreshold;
+    private long logPreservedEntries;
+    private Duration heartbeatInterval;
+    private long blockCacheBytes;
+    private int metaReplicas;
+    private long logSegmentBytes;
+    private int metricsPort;
+
+    private Builder(NodeConfig c) {
+      self = c.self;
+      initialCluster = c.initialCluster;
+      dataDir = c.dataDir;
+      pluginDir = c.pluginDir;
+      maxValueBytes = c.maxValueBytes;
+      electionTimeoutMin = c.electionTimeoutMin;
+      snapshotThreshold = c.snapshotThreshold;
+      logPreservedEntries = c.logPreservedEntries;
+      heartbeatInterval = c.heartbeatInterval;
+      blockCacheBytes = c.blockCacheBytes;
+      metaReplicas = c.metaReplicas;
+      logSegmentBytes = c.logSegmentBytes;
+      metricsPort = c.metricsPort;
+    }
+
+    public Builder pluginDir(Optional<Path> value) {
+      pluginDir = value;
+      return this;
+    }
+
+    public Builder maxValueBytes(int value) {
+      maxValueBytes = value;
+      return this;
+    }
+
+    public Builder electionTimeoutMin(Duration value) {
+      electionTimeoutMin = value;
+      return this;
+    }
+
+    public Builder snapshotThreshold(long value) {
+      snapshotThreshold = value;
+      return this;
+    }
+
+    public Builder logPreservedEntries(long value) {
+      logPreservedEntries = value;
+      return this;
+    }
+
+    public Builder heartbeatInterval(Duration value) {
+      heartbeatInterval = value;
+      return this;
+    }
+
+    public Builder blockCacheBytes(long value) {
+      blockCacheBytes = value;
+      return this;
+    }
+
+    public Builder metaReplicas(int value) {
+      metaReplicas = value;
+      return this;
+    }
+
+    public Builder logSegmentBytes(long value) {
+      logSegmentBytes = value;
+      return this;
+    }
+
+    public Builder metricsPort(int value) {
+      metricsPort = value;
+      return this;
+    }
+
+    public NodeConfig build() {
+      return new NodeConfig(
+          self,
+          initialCluster,
+          dataDir,
+          pluginDir,
+          maxValueBytes,
+          electionTimeoutMin,
+          snapshotThreshold,
+          logPreservedEntries,
+          heartbeatInterval,
+          blockCacheBytes,
+          metaReplicas,
+          logSegmentBytes,
+          metricsPort);
+    }
   }
 }
