@@ -456,4 +456,26 @@ class CleaveClientTest {
         .withThrowableOfType(java.util.concurrent.ExecutionException.class)
         .withCauseInstanceOf(CleaveException.class);
   }
+
+  @Test
+  void aWriteWhoseAnswerWasLostIsResentUnderTheSameRequestId() {
+    cluster.loseAnswersOfPuts(1);
+    blocking.put(KS, key("once"), Bytes.utf8("v"));
+    List<io.cleave.api.v1.RequestId> ids = cluster.putRequestIds();
+    // The client also tries the other replicas (the leader looked down); every attempt of this
+    // one write carries the same id.
+    assertThat(ids.size()).isGreaterThanOrEqualTo(2);
+    assertThat(ids.get(0).getClientId().size()).isEqualTo(16);
+    assertThat(ids).containsOnly(ids.get(0));
+  }
+
+  @Test
+  void aWriteRetriedAfterADefiniteAnswerGetsANewRequestId() {
+    cluster.busy(shardId(), 1);
+    blocking.put(KS, key("twice"), Bytes.utf8("v"));
+    blocking.put(KS, key("thrice"), Bytes.utf8("v"));
+    List<io.cleave.api.v1.RequestId> ids = cluster.putRequestIds();
+    assertThat(ids).hasSize(3);
+    assertThat(ids.stream().map(io.cleave.api.v1.RequestId::getSequence).distinct()).hasSize(3);
+  }
 }

@@ -74,6 +74,8 @@ final class FakeCluster implements AutoCloseable {
   private final Map<Long, AtomicInteger> busy = new ConcurrentHashMap<>();
   private final Set<String> hangingWrites = ConcurrentHashMap.newKeySet();
   private final Set<String> hangingReads = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger lostPutAnswers = new AtomicInteger();
+  private final List<io.cleave.api.v1.RequestId> putRequestIds = new CopyOnWriteArrayList<>();
   final List<Seen> seen = new CopyOnWriteArrayList<>();
   final AtomicInteger mapRequests = new AtomicInteger();
   private volatile GetClusterMapResponse published = GetClusterMapResponse.getDefaultInstance();
@@ -216,6 +218,19 @@ final class FakeCluster implements AutoCloseable {
   /** The next {@code times} requests to the shard answer SHARD_BUSY. */
   void busy(long shardId, int times) {
     busy.put(shardId, new AtomicInteger(times));
+  }
+
+  /**
+   * The next {@code times} puts are applied but answered UNAVAILABLE without detail, as when the
+   * connection breaks after the node received the request.
+   */
+  void loseAnswersOfPuts(int times) {
+    lostPutAnswers.set(times);
+  }
+
+  /** The request ids of every put that reached a node, in order. */
+  List<io.cleave.api.v1.RequestId> putRequestIds() {
+    return putRequestIds;
   }
 
   /** Writes reaching this node are never answered (reads still are). */
@@ -396,6 +411,12 @@ final class FakeCluster implements AutoCloseable {
 
     @Override
     public void put(PutRequest r, StreamObserver<PutResponse> out) {
+      putRequestIds.add(r.getRequestId());
+      if (lostPutAnswers.getAndDecrement() > 0) {
+        store(dataKey(r.getKeyspace(), r.getKey()), r.getValue());
+        out.onError(Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException());
+        return;
+      }
       serve(
           "Put",
           r.getKeyspace(),

@@ -1,18 +1,24 @@
 package io.cleave.client.internal;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
 import io.cleave.api.Limits;
+import io.cleave.api.v1.RequestId;
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.ShardError;
 import io.cleave.client.CleaveException;
 import io.cleave.client.KeyspaceNotFoundException;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The routing and retry loop of every data call, in one place (docs/design/0003-client-routing.md
@@ -124,6 +131,20 @@ public final class Dispatcher {
   }
 
   /** The state one public call shares among its groups and attempts. */
+  /** Names this client instance in request ids; random, like Ratis's own client ids. */
+  private final ByteString clientIdBytes = randomClientId();
+
+  private final AtomicLong requestSequence = new AtomicLong();
+
+  private static ByteString randomClientId() {
+    UUID uuid = UUID.randomUUID();
+    return ByteString.copyFrom(
+        ByteBuffer.allocate(16)
+            .putLong(uuid.getMostSignificantBits())
+            .putLong(uuid.getLeastSignificantBits())
+            .array());
+  }
+
   private static final class Call<Q, A> {
     final String keyspace;
     final KeyOp<Q, A> op;
@@ -132,6 +153,9 @@ public final class Dispatcher {
     final AtomicInteger pending;
     // NOT_FOUND reloads the map once per call: the keyspace may be new or re-created.
     final AtomicBoolean keyspaceReloaded = new AtomicBoolean();
+    // Request ids of writes whose outcome is unknown, by (shard, keys): resent under the same id
+    // so the shard applies them once. A retry to another shard or with other keys gets a new id.
+    final Map<String, RequestId> ambiguous = new ConcurrentHashMap<>();
 
     Call(String keyspace, KeyOp<Q, A> op, Deadline deadline) {
       this.keyspace = keyspace;
@@ -201,14 +225,22 @@ public final class Dispatcher {
       retry(call, indices, attempt, unknown, delayFor(attempt), true);
       return;
     }
+    String sendKey = shard.shardId() + ":" + Arrays.toString(indices);
+    RequestId requestId = null;
+    Q request = call.op.request(shard.hint(), indices);
+    if (call.op.write()) {
+      // Kept for the whole call once ambiguous: a node that is not the leader answering "not
+      // leader" says nothing about whether the leader applied the first attempt.
+      requestId = call.ambiguous.get(sendKey);
+      if (requestId == null) {
+        requestId = newRequestId();
+      }
+      request = withRequestId(request, requestId);
+    }
+    RequestId sentId = requestId;
     CompletableFuture<A> response;
     try {
-      response =
-          Rpc.call(
-              channels.get(target.address()),
-              call.op.method(),
-              call.op.request(shard.hint(), indices),
-              call.deadline);
+      response = Rpc.call(channels.get(target.address()), call.op.method(), request, call.deadline);
     } catch (RuntimeException e) {
       fail(call, e);
       return;
@@ -217,6 +249,13 @@ public final class Dispatcher {
     response.whenComplete(
         (answer, error) -> {
           if (error != null) {
+            if (sentId != null && ambiguous(error)) {
+              call.ambiguous.put(sendKey, sentId);
+            } else if (sentId != null && busy(error)) {
+              // The shard answered through its log and its retry cache keeps that answer: a
+              // resend under the same id would get it again.
+              call.ambiguous.remove(sendKey);
+            }
             onFailure(call, shard, target, indices, attempt, error);
             return;
           }
@@ -293,6 +332,40 @@ public final class Dispatcher {
         retry(call, indices, attempt, error, delayFor(attempt), attempt > 0);
       }
     }
+  }
+
+  private RequestId newRequestId() {
+    return RequestId.newBuilder()
+        .setClientId(clientIdBytes)
+        .setSequence(requestSequence.incrementAndGet())
+        .build();
+  }
+
+  /**
+   * Whether a failed write may still have been applied: UNAVAILABLE without a routing detail is a
+   * node or connection that went away, possibly after the node received the request.
+   */
+  private static boolean ambiguous(Throwable error) {
+    return Status.fromThrowable(error).getCode() == Status.Code.UNAVAILABLE
+        && Errors.shardError(error) == null;
+  }
+
+  private static boolean busy(Throwable error) {
+    ShardError detail = Errors.shardError(error);
+    return detail != null && detail.getCode() == ShardError.Code.SHARD_BUSY;
+  }
+
+  /** Sets the request id on any request message that has the field (the write requests do). */
+  @SuppressWarnings("unchecked")
+  private static <Q> Q withRequestId(Q request, RequestId id) {
+    if (request instanceof Message message) {
+      Descriptors.FieldDescriptor field =
+          message.getDescriptorForType().findFieldByName("request_id");
+      if (field != null) {
+        return (Q) message.toBuilder().setField(field, id).build();
+      }
+    }
+    return request;
   }
 
   /** No wait before the first retry (another replica or a fresh map may fix it), backoff after. */

@@ -20,6 +20,7 @@ import io.cleave.api.v1.PutResponse;
 import io.cleave.api.v1.QueryRequest;
 import io.cleave.api.v1.QueryResponse;
 import io.cleave.api.v1.ReadConsistency;
+import io.cleave.api.v1.RequestId;
 import io.cleave.api.v1.ShardError;
 import io.cleave.internal.v1.KeyOp;
 import io.cleave.internal.v1.KeyOpBatch;
@@ -89,7 +90,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                   .setKey(request.getKey())
                   .setPayload(request.getValue())
                   .build();
-          return write(request.getKeyspace(), List.of(op), true)
+          return write(request.getKeyspace(), List.of(op), true, request.getRequestId())
               .thenApply(r -> PutResponse.newBuilder().setVersion(r.get(0).getVersion()).build());
         });
   }
@@ -100,7 +101,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         response,
         () -> {
           KeyOp op = KeyOp.newBuilder().setKind(KeyOp.Kind.DELETE).setKey(request.getKey()).build();
-          return write(request.getKeyspace(), List.of(op), false)
+          return write(request.getKeyspace(), List.of(op), false, request.getRequestId())
               .thenApply(
                   r -> DeleteResponse.newBuilder().setDeleted(r.get(0).getSucceeded()).build());
         });
@@ -130,7 +131,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             case UPDATE_NOT_SET ->
                 throw GrpcErrors.invalidArgument("compare-and-set needs a new value or delete");
           }
-          return write(request.getKeyspace(), List.of(op.build()), true)
+          return write(request.getKeyspace(), List.of(op.build()), true, request.getRequestId())
               .thenApply(
                   results -> {
                     KeyResult r = results.get(0);
@@ -156,7 +157,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                   .setKey(request.getKey())
                   .setPayload(request.getArgument())
                   .build();
-          return write(request.getKeyspace(), List.of(op), false)
+          return write(request.getKeyspace(), List.of(op), false, request.getRequestId())
               .thenApply(
                   r -> CommandResponse.newBuilder().setResult(r.get(0).getPayload()).build());
         });
@@ -228,7 +229,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                         "batch kind is missing: GET, PUT, DELETE or COMMAND");
               };
           List<KeyOp> ops = request.getEntriesList().stream().map(e -> batchOp(kind, e)).toList();
-          return write(request.getKeyspace(), ops, kind == KeyOp.Kind.PUT).thenApply(toResponse);
+          return write(request.getKeyspace(), ops, kind == KeyOp.Kind.PUT, request.getRequestId())
+              .thenApply(toResponse);
         });
   }
 
@@ -251,7 +253,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
    * before anything reaches the log, so bad input changes nothing.
    */
   private CompletableFuture<List<KeyResult>> write(
-      String keyspace, List<KeyOp> ops, boolean needsBytesType) {
+      String keyspace, List<KeyOp> ops, boolean needsBytesType, RequestId requestId) {
     // Validate everything before routing, so bad input gets the same answer on every node.
     String type = router.valueType(keyspace);
     if (needsBytesType && !BytesType.NAME.equals(type)) {
@@ -285,7 +287,21 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             .setLeaderTimeMillis(System.currentTimeMillis())
             .setOps(KeyOpBatch.newBuilder().addAllOps(ops))
             .build();
-    return node.propose(replica.shardId(), command).thenApply(reply -> results(replica, reply));
+    CompletableFuture<org.apache.ratis.protocol.RaftClientReply> proposed =
+        requestId == null || requestId.getClientId().isEmpty()
+            ? node.propose(replica.shardId(), command)
+            : node.propose(
+                replica.shardId(), command, clientUuid(requestId), requestId.getSequence());
+    return proposed.thenApply(reply -> results(replica, reply));
+  }
+
+  private static java.util.UUID clientUuid(RequestId requestId) {
+    if (requestId.getClientId().size() != 16) {
+      throw GrpcErrors.invalidArgument(
+          "request_id.client_id must be 16 bytes, got " + requestId.getClientId().size());
+    }
+    java.nio.ByteBuffer bytes = requestId.getClientId().asReadOnlyByteBuffer();
+    return new java.util.UUID(bytes.getLong(), bytes.getLong());
   }
 
   private void validateCommand(String typeName, ByteString argument) {

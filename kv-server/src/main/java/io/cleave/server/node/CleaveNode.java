@@ -297,6 +297,23 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
   public CompletableFuture<RaftClientReply> propose(long shardId, ShardCommand command) {
     return submit(
         shardId,
+        clientId,
+        callIds.incrementAndGet(),
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())),
+        RaftClientRequest.writeRequestType());
+  }
+
+  /**
+   * Proposes a client's write under the client's own request id: Ratis's retry cache (filled on
+   * every replica as entries apply) then answers a resent request with the first outcome instead of
+   * applying it again.
+   */
+  public CompletableFuture<RaftClientReply> propose(
+      long shardId, ShardCommand command, java.util.UUID requestClient, long requestSequence) {
+    return submit(
+        shardId,
+        ClientId.valueOf(requestClient),
+        requestSequence,
         Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())),
         RaftClientRequest.writeRequestType());
   }
@@ -305,18 +322,20 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
   public CompletableFuture<RaftClientReply> read(long shardId, ShardQuery query) {
     return submit(
         shardId,
+        clientId,
+        callIds.incrementAndGet(),
         Message.valueOf(UnsafeByteOperations.unsafeWrap(query.toByteArray())),
         RaftClientRequest.readRequestType());
   }
 
   private CompletableFuture<RaftClientReply> submit(
-      long shardId, Message message, RaftClientRequest.Type type) {
+      long shardId, ClientId client, long callId, Message message, RaftClientRequest.Type type) {
     RaftClientRequest request =
         RaftClientRequest.newBuilder()
-            .setClientId(clientId)
+            .setClientId(client)
             .setServerId(raftServer.getId())
             .setGroupId(ShardGroups.groupId(shardId))
-            .setCallId(callIds.incrementAndGet())
+            .setCallId(callId)
             .setMessage(message)
             .setType(type)
             .build();

@@ -2,8 +2,13 @@ package io.cleave.testing.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.cleave.api.Codecs;
 import io.cleave.api.types.CounterType;
+import io.cleave.api.v1.CommandRequest;
+import io.cleave.api.v1.CommandResponse;
+import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.RequestId;
 import io.cleave.client.Bytes;
 import io.cleave.client.CasResult;
 import io.cleave.client.CleaveClient;
@@ -11,6 +16,10 @@ import io.cleave.client.Expectation;
 import io.cleave.client.KeyspaceOptions;
 import io.cleave.client.Update;
 import io.cleave.testing.MiniCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,6 +94,50 @@ class BasicOperationsIT {
             Codecs.INT64.decode(
                 client.blocking().get("counters", Bytes.utf8("c")).value().toByteArray()))
         .isEqualTo(8L);
+  }
+
+  @Test
+  void aResentWriteWithTheSameRequestIdAppliesOnce() {
+    Bytes key = Bytes.utf8("once");
+    RequestId first =
+        RequestId.newBuilder()
+            .setClientId(ByteString.copyFrom(new byte[16]))
+            .setSequence(1)
+            .build();
+    CommandRequest add =
+        CommandRequest.newBuilder()
+            .setKeyspace("counters")
+            .setKey(ByteString.copyFrom(key.toByteArray()))
+            .setArgument(ByteString.copyFrom(Codecs.INT64.encode(5L)))
+            .setRequestId(first)
+            .build();
+    // Sent twice, as after a connection that broke once the node had the request: applied once,
+    // and the second answer is the first one.
+    assertThat(Codecs.INT64.decode(onLeader(add).getResult().toByteArray())).isEqualTo(5L);
+    assertThat(Codecs.INT64.decode(onLeader(add).getResult().toByteArray())).isEqualTo(5L);
+    var counters = client.keyspace("counters", new CounterType()).blocking();
+    assertThat(counters.query(key, 0L)).contains(5L);
+    // A new sequence is a new write.
+    CommandRequest again = add.toBuilder().setRequestId(first.toBuilder().setSequence(2)).build();
+    assertThat(Codecs.INT64.decode(onLeader(again).getResult().toByteArray())).isEqualTo(10L);
+  }
+
+  /** Sends {@code request} to whichever node leads its shard. */
+  private static CommandResponse onLeader(CommandRequest request) {
+    StatusRuntimeException last = null;
+    for (String endpoint : cluster.endpoints()) {
+      ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build();
+      try {
+        return KvServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .command(request);
+      } catch (StatusRuntimeException e) {
+        last = e;
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+    throw last;
   }
 
   @Test
