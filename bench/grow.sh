@@ -7,8 +7,9 @@
 #   bench/grow.sh [--heap 256m] [--steps 6] [--per-step 150000] [--value 4096] [--threads 16]
 #                 [--secs 20] [--shards 4] [--out DIR]
 #
-# Defaults end at 900k x 4 KiB = 3.5 GiB of values per node, ~14x the heap. Every node holds a
-# full replica (3 nodes, 3 replicas). Output: DIR/grow.txt (bench/results/grow-<timestamp>).
+# Defaults end at 900k x 4 KiB = 3.5 GiB of values per node (~4.2 GiB on disk), ~14-17x the
+# heap. Every node holds a full replica (3 nodes, 3 replicas).
+# Output: DIR/grow.txt (default bench/results/grow-<timestamp>).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HEAP=256m; STEPS=6; PER_STEP=150000; VALUE=4096; THREADS=16; SECS=20; SHARDS=4; OUT=""
@@ -22,7 +23,7 @@ while (($#)); do
     --secs) SECS="$2"; shift 2 ;;
     --shards) SHARDS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
