@@ -81,6 +81,14 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final RaftClient metaClient;
+  private final ExecutorService metaCalls =
+      Executors.newFixedThreadPool(
+          4,
+          r -> {
+            Thread t = new Thread(r, "meta-call");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile ClusterMap cachedMap = ClusterMap.getDefaultInstance();
 
   private CleaveNode(NodeConfig config, NodeStore store, ValueTypes types) throws IOException {
@@ -408,20 +416,34 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     return known == null ? null : known.toString();
   }
 
-  /** Proposes a change of the cluster map through the meta shard's leader. */
+  /**
+   * Proposes a change of the cluster map through the meta shard's leader.
+   *
+   * <p>Through Ratis's blocking API on a small pool, not its ordered async API: an ordered async
+   * request that exhausts its retries (a meta shard without a leader for a few seconds) closes the
+   * client's sliding window for good, and every later call would fail.
+   */
   public CompletableFuture<MetaResult> proposeMeta(MetaCommand command) {
     ShardCommand entry = MetaShard.command(command, System.currentTimeMillis());
-    return metaClient
-        .async()
-        .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray())))
-        .thenApply(reply -> metaResult(reply));
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray()));
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return metaResult(metaClient.io().send(message));
+          } catch (IOException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        },
+        metaCalls);
   }
 
   /** Reads the cluster map, linearizably, and refreshes this node's cached copy. */
   public CompletableFuture<ClusterMap> readMap() {
+    // Unordered: reads need no order among themselves, and this path has no sliding window
+    // that a failed call could close (see proposeMeta).
     return metaClient
         .async()
-        .sendReadOnly(
+        .sendReadOnlyUnordered(
             Message.valueOf(UnsafeByteOperations.unsafeWrap(MetaShard.readMap().toByteArray())))
         .thenApply(reply -> metaResult(reply).getMap())
         .thenApply(
@@ -575,6 +597,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
       LOG.warn("closing raft server", e);
     }
     channels.close();
+    metaCalls.shutdownNow();
     background.shutdownNow();
     try {
       background.awaitTermination(5, TimeUnit.SECONDS);
