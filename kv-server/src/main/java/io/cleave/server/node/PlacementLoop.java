@@ -159,6 +159,7 @@ public final class PlacementLoop {
       removeUnwantedReplicas(map, now);
       forgetDeletedKeyspaces(map);
       balanceLeaders(map, now);
+      unstickFollowers(map, now);
       splitAndMerge(map, now);
     } catch (RuntimeException e) {
       LOG.warn("placement round failed", e);
@@ -494,6 +495,87 @@ public final class PlacementLoop {
                                   "move leader of shard " + shard.getShardId() + " to " + target)));
         }
         return;
+      }
+    }
+  }
+
+  /** Per (shard, node): the replica's applied index and when it last moved. */
+  private final Map<String, long[]> followerProgress = new ConcurrentHashMap<>();
+
+  private static final long STUCK_AFTER_MILLIS = 15_000;
+
+  /**
+   * Works around a Ratis 3.3.0 bug (RATIS-2605, fixed after 3.3.0): a follower left with an
+   * uncommitted tail by a leader that died can answer the new leader's heartbeat in a way that pins
+   * the leader's view of it, and the leader then never sends it the entries it misses. The symptom
+   * is a live replica whose applied index stops while its leader's moves on. A new leader starts
+   * with fresh follower state, so the loop hands leadership to the third replica.
+   */
+  private void unstickFollowers(ClusterMap map, long now) {
+    Map<Long, String> leaders = reportedLeaders();
+    Map<Long, Long> leaderApplied = new HashMap<>();
+    for (Received r : heartbeats.values()) {
+      for (HostedReplica replica : r.heartbeat().getReplicasList()) {
+        if (replica.getLeader()) {
+          leaderApplied.put(replica.getShard().getShardId(), replica.getAppliedIndex());
+        }
+      }
+    }
+    for (Received r : heartbeats.values()) {
+      String nodeId = r.heartbeat().getNode().getNodeId();
+      if (now - r.atMillis() > deadAfterMillis()) {
+        continue;
+      }
+      for (HostedReplica replica : r.heartbeat().getReplicasList()) {
+        long shardId = replica.getShard().getShardId();
+        if (replica.getLeader() || replica.getRetired() || !leaderApplied.containsKey(shardId)) {
+          continue;
+        }
+        String key = shardId + "/" + nodeId;
+        long applied = replica.getAppliedIndex();
+        long[] seen = followerProgress.get(key);
+        if (seen == null || seen[0] != applied) {
+          followerProgress.put(key, new long[] {applied, now});
+          continue;
+        }
+        boolean behind = leaderApplied.get(shardId) > applied + 1;
+        if (!behind || now - seen[1] < STUCK_AFTER_MILLIS) {
+          continue;
+        }
+        String leader = leaders.get(shardId);
+        String target =
+            map.getShardsList().stream()
+                .filter(s -> s.getShardId() == shardId)
+                .flatMap(s -> s.getReplicasList().stream())
+                .map(x -> x.getNodeId())
+                .filter(
+                    n -> !n.equals(leader) && !n.equals(nodeId) && hostedOn(n).contains(shardId))
+                .findFirst()
+                .orElse(null);
+        if (leader == null || target == null || askedRecently("unstick", shardId, nodeId, now)) {
+          continue;
+        }
+        LOG.warn(
+            "placement: replica of shard {} on {} is stuck at index {} while its leader {} is at {};"
+                + " moving leadership to {} to restart replication",
+            shardId,
+            nodeId,
+            applied,
+            leader,
+            leaderApplied.get(shardId),
+            target);
+        followerProgress.put(key, new long[] {applied, now});
+        node.clientAddress(leader)
+            .ifPresent(
+                address ->
+                    NodeServiceGrpc.newStub(node.channelTo(address))
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .transferLeader(
+                            io.cleave.internal.v1.TransferLeaderRequest.newBuilder()
+                                .setShardId(shardId)
+                                .setToNodeId(target)
+                                .build(),
+                            logFailure("move leader of shard " + shardId + " to " + target)));
       }
     }
   }
