@@ -153,8 +153,8 @@ public final class Dispatcher {
     final AtomicInteger pending;
     // NOT_FOUND reloads the map once per call: the keyspace may be new or re-created.
     final AtomicBoolean keyspaceReloaded = new AtomicBoolean();
-    // Request ids of writes whose outcome is unknown, by (shard, keys): resent under the same id
-    // so the shard applies them once. A retry to another shard or with other keys gets a new id.
+    // Request ids of this call's writes by (shard, keys): every resend to the same shard with the
+    // same keys reuses the id, so the shard applies the write once. Other shards or keys: new id.
     final Map<String, RequestId> ambiguous = new ConcurrentHashMap<>();
 
     Call(String keyspace, KeyOp<Q, A> op, Deadline deadline) {
@@ -229,12 +229,11 @@ public final class Dispatcher {
     RequestId requestId = null;
     Q request = call.op.request(shard.hint(), indices);
     if (call.op.write()) {
-      // Kept for the whole call once ambiguous: a node that is not the leader answering "not
-      // leader" says nothing about whether the leader applied the first attempt.
-      requestId = call.ambiguous.get(sendKey);
-      if (requestId == null) {
-        requestId = newRequestId();
-      }
+      // One id for every attempt of these keys on this shard: almost any failure can hide an
+      // applied write (a leader that lost its leadership answers "not leader" for an entry a
+      // new leader may still commit), and the shard's retry cache turns a resend into the first
+      // outcome.
+      requestId = call.ambiguous.computeIfAbsent(sendKey, k -> newRequestId());
       request = withRequestId(request, requestId);
     }
     RequestId sentId = requestId;
@@ -249,9 +248,7 @@ public final class Dispatcher {
     response.whenComplete(
         (answer, error) -> {
           if (error != null) {
-            if (sentId != null && ambiguous(error)) {
-              call.ambiguous.put(sendKey, sentId);
-            } else if (sentId != null && busy(error)) {
+            if (sentId != null && busy(error)) {
               // The shard answered through its log and its retry cache keeps that answer: a
               // resend under the same id would get it again.
               call.ambiguous.remove(sendKey);
@@ -339,15 +336,6 @@ public final class Dispatcher {
         .setClientId(clientIdBytes)
         .setSequence(requestSequence.incrementAndGet())
         .build();
-  }
-
-  /**
-   * Whether a failed write may still have been applied: UNAVAILABLE without a routing detail is a
-   * node or connection that went away, possibly after the node received the request.
-   */
-  private static boolean ambiguous(Throwable error) {
-    return Status.fromThrowable(error).getCode() == Status.Code.UNAVAILABLE
-        && Errors.shardError(error) == null;
   }
 
   private static boolean busy(Throwable error) {
