@@ -209,7 +209,8 @@ public final class ClusterMapType
     return next.build();
   }
 
-  static KeyspaceDescriptor keyspace(ClusterMap map, String name) {
+  /** The keyspace named {@code name} in {@code map} (deleting or not), or null. */
+  public static KeyspaceDescriptor keyspace(ClusterMap map, String name) {
     return map.getKeyspacesList().stream()
         .filter(k -> k.getName().equals(name))
         .findFirst()

@@ -16,7 +16,6 @@ import io.cleave.internal.v1.ShardReply;
 import io.cleave.internal.v1.ShardState;
 import io.cleave.server.config.NodeAddress;
 import io.cleave.server.config.NodeConfig;
-import io.cleave.server.meta.ClusterMapType;
 import io.cleave.server.meta.MetaShard;
 import io.cleave.server.raft.RaftSettings;
 import io.cleave.server.raft.ShardGroups;
@@ -47,7 +46,6 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
@@ -499,10 +497,6 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     return peers;
   }
 
-  NodeChannels channels() {
-    return channels;
-  }
-
   public io.grpc.Channel channelTo(String clientAddress) {
     return channels.to(clientAddress);
   }
@@ -605,13 +599,5 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
       Thread.currentThread().interrupt();
     }
     store.close();
-  }
-
-  static RaftGroupId metaGroupId() {
-    return ShardGroups.groupId(ShardGroups.META_SHARD_ID);
-  }
-
-  static String metaTypeName() {
-    return ClusterMapType.NAME;
   }
 }

@@ -19,6 +19,7 @@ import io.cleave.internal.v1.ClusterMap;
 import io.cleave.internal.v1.MetaCommand;
 import io.cleave.internal.v1.MetaResult;
 import io.cleave.internal.v1.RegisterKeyspace;
+import io.cleave.server.meta.ClusterMapType;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -58,7 +59,7 @@ public final class KeyspaceManager {
     List<ByteString[]> ranges = ranges(request, partitioning);
     for (int attempt = 0; ; attempt++) {
       ClusterMap map = readMap();
-      if (ClusterMapTypeView.keyspace(map, request.getName()) != null) {
+      if (ClusterMapType.keyspace(map, request.getName()) != null) {
         throw new AdminException(
             AdminException.Kind.ALREADY_EXISTS,
             "keyspace '" + request.getName() + "' already exists");
@@ -280,7 +281,7 @@ public final class KeyspaceManager {
 
   public void deregister(String name) {
     ClusterMap map = readMap();
-    KeyspaceDescriptor keyspace = ClusterMapTypeView.keyspace(map, name);
+    KeyspaceDescriptor keyspace = ClusterMapType.keyspace(map, name);
     if (keyspace == null || keyspace.getDeleting()) {
       throw new AdminException(
           AdminException.Kind.NOT_FOUND, "keyspace '" + name + "' does not exist");
@@ -305,7 +306,7 @@ public final class KeyspaceManager {
 
   public DescribeKeyspaceResponse describe(String name) {
     ClusterMap map = readMap();
-    KeyspaceDescriptor keyspace = ClusterMapTypeView.keyspace(map, name);
+    KeyspaceDescriptor keyspace = ClusterMapType.keyspace(map, name);
     if (keyspace == null) {
       throw new AdminException(
           AdminException.Kind.NOT_FOUND, "keyspace '" + name + "' does not exist");
