@@ -18,6 +18,7 @@ import io.cleave.internal.v1.ReplaceShards;
 import io.cleave.internal.v1.SetLeaders;
 import io.cleave.internal.v1.ShardState;
 import io.cleave.placement.ClusterView;
+import io.cleave.placement.LeaderBalancer;
 import io.cleave.placement.PlacementOperation;
 import io.cleave.placement.PlacementSettings;
 import io.cleave.placement.SplitMergeDecider;
@@ -30,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -442,61 +444,53 @@ public final class PlacementLoop {
   }
 
   /**
-   * Moves one leader per round from the node leading the most data shards to the live replica node
-   * leading the fewest, until the counts differ by at most one. Leaders carry the write and
-   * linearizable-read work, so their spread is the node's load spread.
+   * Moves at most one leader per round, as {@link LeaderBalancer} chooses: leaders carry the write
+   * and linearizable-read work, so their spread (per keyspace and per node) is the load spread.
    */
   private void balanceLeaders(ClusterMap map, long now) {
     List<String> live = liveNodes(map);
-    if (live.size() < 2) {
-      return;
-    }
     Map<Long, String> leaders = reportedLeaders();
-    Map<String, Integer> led = new HashMap<>();
-    live.forEach(n -> led.put(n, 0));
-    leaders.forEach(
-        (shardId, nodeId) -> {
-          if (shardId != 0) {
-            led.computeIfPresent(nodeId, (k, v) -> v + 1);
-          }
-        });
-    String busiest =
-        live.stream()
-            .max(java.util.Comparator.comparing((String n) -> led.get(n)).thenComparing(n -> n))
-            .orElseThrow();
+    List<LeaderBalancer.Leadership> shards = new ArrayList<>();
     for (ShardDescriptor shard : map.getShardsList()) {
-      if (shard.getShardId() == 0 || !busiest.equals(leaders.get(shard.getShardId()))) {
+      String leader = leaders.get(shard.getShardId());
+      if (shard.getShardId() == 0 || leader == null) {
         continue;
       }
-      String target =
+      Set<String> candidates =
           shard.getReplicasList().stream()
               .map(r -> r.getNodeId())
-              .filter(n -> live.contains(n) && hostedOn(n).contains(shard.getShardId()))
-              .min(java.util.Comparator.comparing((String n) -> led.get(n)).thenComparing(n -> n))
-              .orElse(busiest);
-      if (led.get(busiest) - led.get(target) > 1) {
-        if (!askedRecently("leader", shard.getShardId(), target, now)) {
-          LOG.info(
-              "placement: moving leader of shard {} from {} to {}",
-              shard.getShardId(),
-              busiest,
-              target);
-          node.clientAddress(busiest)
-              .ifPresent(
-                  address ->
-                      NodeServiceGrpc.newStub(node.channelTo(address))
-                          .withDeadlineAfter(10, TimeUnit.SECONDS)
-                          .transferLeader(
-                              io.cleave.internal.v1.TransferLeaderRequest.newBuilder()
-                                  .setShardId(shard.getShardId())
-                                  .setToNodeId(target)
-                                  .build(),
-                              logFailure(
-                                  "move leader of shard " + shard.getShardId() + " to " + target)));
-        }
-        return;
-      }
+              .filter(n -> hostedOn(n).contains(shard.getShardId()))
+              .collect(Collectors.toSet());
+      shards.add(
+          new LeaderBalancer.Leadership(
+              shard.getShardId(), shard.getKeyspaceId(), leader, candidates));
     }
+    LeaderBalancer.nextMove(shards, live)
+        .filter(move -> !askedRecently("leader", move.shardId(), move.to(), now))
+        .ifPresent(
+            move -> {
+              LOG.info(
+                  "placement: moving leader of shard {} from {} to {}",
+                  move.shardId(),
+                  move.from(),
+                  move.to());
+              transferLeader(move.shardId(), move.from(), move.to());
+            });
+  }
+
+  /** Asks node {@code from}, which leads the shard, to hand its leadership to node {@code to}. */
+  private void transferLeader(long shardId, String from, String to) {
+    node.clientAddress(from)
+        .ifPresent(
+            address ->
+                NodeServiceGrpc.newStub(node.channelTo(address))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .transferLeader(
+                        io.cleave.internal.v1.TransferLeaderRequest.newBuilder()
+                            .setShardId(shardId)
+                            .setToNodeId(to)
+                            .build(),
+                        logFailure("move leader of shard " + shardId + " to " + to)));
   }
 
   /** Per (shard, node): the replica's applied index and when it last moved. */
@@ -565,17 +559,7 @@ public final class PlacementLoop {
             leaderApplied.get(shardId),
             target);
         followerProgress.put(key, new long[] {applied, now});
-        node.clientAddress(leader)
-            .ifPresent(
-                address ->
-                    NodeServiceGrpc.newStub(node.channelTo(address))
-                        .withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .transferLeader(
-                            io.cleave.internal.v1.TransferLeaderRequest.newBuilder()
-                                .setShardId(shardId)
-                                .setToNodeId(target)
-                                .build(),
-                            logFailure("move leader of shard " + shardId + " to " + target)));
+        transferLeader(shardId, leader, target);
       }
     }
   }
