@@ -52,7 +52,11 @@ public final class HeartbeatSender {
               .setLeader(leader)
               .setRetired(state.getRetired())
               .setFrozen(state.getFrozen())
-              .setAppliedIndex(Math.max(0, applied));
+              .setAppliedIndex(Math.max(0, applied))
+              .setTerm(
+                  node.division(replica.shardId())
+                      .map(d -> d.getInfo().getCurrentTerm())
+                      .orElse(0L));
       if (leader && replica.stats().countedFor(state.getShard())) {
         hosted.setStats(replica.stats().snapshot(replica.shardId(), Math.max(0, applied), now));
       }

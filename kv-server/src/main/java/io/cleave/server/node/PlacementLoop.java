@@ -121,13 +121,24 @@ public final class PlacementLoop {
     return hosted;
   }
 
-  /** Node ids that lead each shard, as last reported. */
+  /**
+   * Node ids that lead each shard, as last reported. When two nodes claim a shard (a deposed or
+   * dead leader's last heartbeat is still on file), the claim with the higher term wins, then the
+   * more recent heartbeat.
+   */
   public Map<Long, String> reportedLeaders() {
     Map<Long, String> leaders = new HashMap<>();
+    Map<Long, long[]> claims = new HashMap<>(); // shard -> {term, heartbeat millis}
     for (Received r : heartbeats.values()) {
       for (HostedReplica replica : r.heartbeat().getReplicasList()) {
-        if (replica.getLeader()) {
-          leaders.put(replica.getShard().getShardId(), r.heartbeat().getNode().getNodeId());
+        long shardId = replica.getShard().getShardId();
+        long[] best = claims.get(shardId);
+        if (replica.getLeader()
+            && (best == null
+                || replica.getTerm() > best[0]
+                || (replica.getTerm() == best[0] && r.atMillis() > best[1]))) {
+          claims.put(shardId, new long[] {replica.getTerm(), r.atMillis()});
+          leaders.put(shardId, r.heartbeat().getNode().getNodeId());
         }
       }
     }
@@ -510,8 +521,10 @@ public final class PlacementLoop {
     Map<Long, Long> leaderApplied = new HashMap<>();
     for (Received r : heartbeats.values()) {
       for (HostedReplica replica : r.heartbeat().getReplicasList()) {
-        if (replica.getLeader()) {
-          leaderApplied.put(replica.getShard().getShardId(), replica.getAppliedIndex());
+        long shardId = replica.getShard().getShardId();
+        if (replica.getLeader()
+            && r.heartbeat().getNode().getNodeId().equals(leaders.get(shardId))) {
+          leaderApplied.put(shardId, replica.getAppliedIndex());
         }
       }
     }
