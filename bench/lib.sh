@@ -5,7 +5,7 @@
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 CLEAVE_HEAP="${CLEAVE_HEAP:-1g}"
-CLEAVE_PORT_BASE="${CLEAVE_PORT_BASE:-27000}" # client ports BASE+1..3, raft ports BASE+101..103
+CLEAVE_PORT_BASE="${CLEAVE_PORT_BASE:-27000}" # client ports BASE+1..3, raft BASE+101..103, metrics BASE+201..203
 CLEAVE_PIDS=()
 CLEAVE_ENDPOINTS=""
 
@@ -55,7 +55,8 @@ XML
     "$JAVA" -Xms"$CLEAVE_HEAP" -Xmx"$CLEAVE_HEAP" -XX:+UseG1GC -Dlogback.configurationFile="$dir/logback.xml" \
       -Dcleave.bench.node="n$i" ${CLEAVE_JAVA_OPTS:-} -cp "$BENCH_CP" io.cleave.server.KvServerMain \
       --node-id "n$i" --host 127.0.0.1 --client-port $((CLEAVE_PORT_BASE + i)) \
-      --raft-port $((CLEAVE_PORT_BASE + 100 + i)) --initial-cluster "$cluster" \
+      --raft-port $((CLEAVE_PORT_BASE + 100 + i)) --metrics-port $((CLEAVE_PORT_BASE + 200 + i)) \
+      --initial-cluster "$cluster" \
       --data-dir "$dir/n$i" ${CLEAVE_SERVER_OPTS:-} >"$dir/n$i.log" 2>&1 &
     CLEAVE_PIDS+=($!)
   done
@@ -75,6 +76,15 @@ cleave_stop() {
   done
   log "cleave nodes stopped: pids ${CLEAVE_PIDS[*]}"
   CLEAVE_PIDS=()
+}
+
+# cleave_metrics FILE: every node's Prometheus metrics, appended to FILE (one block per node).
+cleave_metrics() {
+  local i
+  for i in 1 2 3; do
+    echo "# node n$i" >>"$1"
+    curl -s "http://127.0.0.1:$((CLEAVE_PORT_BASE + 200 + i))/metrics" >>"$1" 2>/dev/null || echo "# (no metrics)" >>"$1"
+  done
 }
 
 # Node RSS / data size, one line per node (for the larger-than-RAM and results notes).

@@ -22,13 +22,14 @@ import io.cleave.api.v1.QueryResponse;
 import io.cleave.api.v1.ReadConsistency;
 import io.cleave.api.v1.RequestId;
 import io.cleave.api.v1.ShardError;
+import io.cleave.internal.v1.ClientWrite;
 import io.cleave.internal.v1.KeyOp;
 import io.cleave.internal.v1.KeyOpBatch;
 import io.cleave.internal.v1.KeyResult;
-import io.cleave.internal.v1.ShardCommand;
 import io.cleave.internal.v1.ShardQuery;
 import io.cleave.internal.v1.ShardReply;
 import io.cleave.server.node.CleaveNode;
+import io.cleave.server.node.WriteBatcher;
 import io.cleave.server.shard.RawValueType;
 import io.cleave.server.shard.ShardStateMachine;
 import io.grpc.stub.StreamObserver;
@@ -282,26 +283,32 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             "the keys of a batch must belong to one shard");
       }
     }
-    ShardCommand command =
-        ShardCommand.newBuilder()
-            .setLeaderTimeMillis(System.currentTimeMillis())
-            .setOps(KeyOpBatch.newBuilder().addAllOps(ops))
-            .build();
-    CompletableFuture<org.apache.ratis.protocol.RaftClientReply> proposed =
-        requestId == null || requestId.getClientId().isEmpty()
-            ? node.propose(replica.shardId(), command)
-            : node.propose(
-                replica.shardId(), command, clientUuid(requestId), requestId.getSequence());
-    return proposed.thenApply(reply -> results(replica, reply));
-  }
-
-  private static java.util.UUID clientUuid(RequestId requestId) {
-    if (requestId.getClientId().size() != 16) {
-      throw GrpcErrors.invalidArgument(
-          "request_id.client_id must be 16 bytes, got " + requestId.getClientId().size());
+    ClientWrite.Builder write =
+        ClientWrite.newBuilder().setOps(KeyOpBatch.newBuilder().addAllOps(ops));
+    if (requestId != null && !requestId.getClientId().isEmpty()) {
+      if (requestId.getClientId().size() != 16) {
+        throw GrpcErrors.invalidArgument(
+            "request_id.client_id must be 16 bytes, got " + requestId.getClientId().size());
+      }
+      write.setRequestId(requestId);
     }
-    java.nio.ByteBuffer bytes = requestId.getClientId().asReadOnlyByteBuffer();
-    return new java.util.UUID(bytes.getLong(), bytes.getLong());
+    return node.writeBatcher()
+        .submit(replica.shardId(), write.build())
+        .handle(
+            (reply, failure) -> {
+              if (failure == null) {
+                return results(replica, reply);
+              }
+              Throwable cause =
+                  failure instanceof java.util.concurrent.CompletionException
+                          && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              if (cause instanceof WriteBatcher.NotCommitted notCommitted) {
+                return results(replica, notCommitted.reply());
+              }
+              throw new java.util.concurrent.CompletionException(cause);
+            });
   }
 
   private void validateCommand(String typeName, ByteString argument) {

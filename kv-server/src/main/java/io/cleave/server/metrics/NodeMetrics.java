@@ -42,6 +42,7 @@ public final class NodeMetrics implements AutoCloseable {
   private HttpServer http;
 
   public NodeMetrics(CleaveNode node) {
+    node.writeBatcher().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

@@ -78,6 +78,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
   private final NodeChannels channels = new NodeChannels();
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
+  private final WriteBatcher writeBatcher = new WriteBatcher(this);
   private final RaftClient metaClient;
   private final ExecutorService metaCalls =
       Executors.newFixedThreadPool(
@@ -309,19 +310,9 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
         RaftClientRequest.writeRequestType());
   }
 
-  /**
-   * Proposes a client's write under the client's own request id: Ratis's retry cache (filled on
-   * every replica as entries apply) then answers a resent request with the first outcome instead of
-   * applying it again.
-   */
-  public CompletableFuture<RaftClientReply> propose(
-      long shardId, ShardCommand command, java.util.UUID requestClient, long requestSequence) {
-    return submit(
-        shardId,
-        ClientId.valueOf(requestClient),
-        requestSequence,
-        Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())),
-        RaftClientRequest.writeRequestType());
+  /** Group commit of client writes on the shards this node leads. */
+  public WriteBatcher writeBatcher() {
+    return writeBatcher;
   }
 
   /** A linearizable read through the local replica (ReadIndex; on the leader, its lease). */

@@ -67,6 +67,16 @@ public final class RaftSettings {
     p.set(RaftServerConfigKeys.Log.SEGMENT_CACHE_NUM_MAX_KEY, "2");
     p.set(GrpcConfigKeys.Server.WORKER_GROUP_SIZE_KEY, "4");
     p.set(GrpcConfigKeys.Client.WORKER_GROUP_SIZE_KEY, "2");
+    // Expert overrides: any JVM system property named raft.* is passed to Ratis as is (for
+    // experiments and emergencies; the settings above are the supported ones).
+    System.getProperties()
+        .stringPropertyNames()
+        .forEach(
+            key -> {
+              if (key.startsWith("raft.")) {
+                p.set(key, System.getProperty(key));
+              }
+            });
     return p;
   }
 }

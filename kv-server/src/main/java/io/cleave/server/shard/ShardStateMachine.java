@@ -7,6 +7,7 @@ import io.cleave.api.RoutingKeys;
 import io.cleave.api.types.BytesType;
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.ShardError;
+import io.cleave.internal.v1.ClientWrite;
 import io.cleave.internal.v1.CommitMerge;
 import io.cleave.internal.v1.KeyOp;
 import io.cleave.internal.v1.KeyOpBatch;
@@ -16,6 +17,7 @@ import io.cleave.internal.v1.OpError;
 import io.cleave.internal.v1.PrepareMerge;
 import io.cleave.internal.v1.ShardCommand;
 import io.cleave.internal.v1.ShardQuery;
+import io.cleave.internal.v1.ShardReplies;
 import io.cleave.internal.v1.ShardReply;
 import io.cleave.internal.v1.ShardState;
 import io.cleave.internal.v1.SplitShard;
@@ -68,6 +70,8 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final ShardHost host;
   private final NodeStore store;
   private final ShardStatsTracker stats = new ShardStatsTracker();
+  // Touched only by the apply thread.
+  private final RecentWrites recentWrites = new RecentWrites(50_000, 16L * 1024 * 1024);
   private volatile ShardState state;
   private volatile RawValueType type;
   private volatile long durableAppliedIndex = -1;
@@ -217,6 +221,16 @@ public final class ShardStateMachine extends BaseStateMachine {
       ShardReply reply =
           switch (command.getBodyCase()) {
             case OPS -> applyOps(command.getOps(), command.getLeaderTimeMillis(), termIndex);
+            case WRITES ->
+                ShardReply.newBuilder()
+                    .setReplies(
+                        ShardReplies.newBuilder()
+                            .addAllReplies(
+                                applyWrites(
+                                    command.getWrites().getWritesList(),
+                                    command.getLeaderTimeMillis(),
+                                    termIndex)))
+                    .build();
             case SPLIT -> applySplit(command.getSplit(), termIndex);
             case PREPARE_MERGE -> applyPrepareMerge(command.getPrepareMerge(), termIndex);
             case COMMIT_MERGE -> applyCommitMerge(command.getCommitMerge(), termIndex);
@@ -259,15 +273,26 @@ public final class ShardStateMachine extends BaseStateMachine {
     updateLastAppliedTermIndex(termIndex);
   }
 
-  /** A key's state while a batch is being applied: later ops of the batch see earlier ones. */
+  /**
+   * Keys' states while an entry is being applied: later writes of the entry see earlier ones. A
+   * write works in a child overlay that joins its parent only when the whole write succeeded.
+   */
   private final class Overlay {
+    private final Overlay parent;
     private final Map<ByteBuffer, StoredValue> changed = new HashMap<>();
     private final Map<ByteBuffer, byte[]> dataKeys = new HashMap<>();
+
+    Overlay(Overlay parent) {
+      this.parent = parent;
+    }
 
     StoredValue read(byte[] key) throws IOException {
       ByteBuffer k = ByteBuffer.wrap(key);
       if (changed.containsKey(k)) {
         return changed.get(k);
+      }
+      if (parent != null) {
+        return parent.read(key);
       }
       byte[] raw = store.get(dataKey(key));
       return raw == null ? null : StoredValue.decode(raw);
@@ -277,6 +302,12 @@ public final class ShardStateMachine extends BaseStateMachine {
       ByteBuffer k = ByteBuffer.wrap(key);
       changed.put(k, value);
       dataKeys.computeIfAbsent(k, unused -> dataKey(key));
+    }
+
+    /** Hands this overlay's changes to its parent. */
+    void join() {
+      parent.changed.putAll(changed);
+      parent.dataKeys.putAll(dataKeys);
     }
 
     void flushInto(WriteBatch batch) throws RocksDBException {
@@ -298,51 +329,88 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   private ShardReply applyOps(KeyOpBatch ops, long leaderTimeMillis, TermIndex termIndex)
       throws IOException {
-    ShardReply refusal = refuseKeys(ops.getOpsList().stream().map(KeyOp::getKey).toList());
-    if (refusal != null) {
-      applyNothing(termIndex);
-      return refusal;
-    }
+    return applyWrites(
+            List.of(ClientWrite.newBuilder().setOps(ops).build()), leaderTimeMillis, termIndex)
+        .get(0);
+  }
+
+  /**
+   * Applies client writes in order, each on its own: all of a write's ops or none of them (a value
+   * type refusing one input fails only that write), with its own reply. One store write holds all
+   * of them and the applied index. A write applied before under the same request id gets its first
+   * reply again and changes nothing.
+   */
+  private List<ShardReply> applyWrites(
+      List<ClientWrite> writes, long leaderTimeMillis, TermIndex termIndex) throws IOException {
     CommandContext context = new CommandContext(leaderTimeMillis, termIndex.getIndex());
-    Overlay overlay = new Overlay();
-    KeyResults.Builder results = KeyResults.newBuilder();
-    long keyDelta = 0;
-    long sizeDelta = 0;
-    List<long[]> loads = new ArrayList<>();
-    try {
-      for (KeyOp op : ops.getOpsList()) {
-        byte[] key = op.getKey().toByteArray();
-        StoredValue before = overlay.read(key);
-        Applied applied = applyOne(op, key, before, context);
-        if (applied.next != before) {
-          overlay.write(key, applied.next);
-          keyDelta += (applied.next != null ? 1 : 0) - (before != null ? 1 : 0);
-          sizeDelta +=
-              (applied.next != null ? applied.next.size() : 0)
-                  - (before != null ? before.size() : 0);
-        }
-        results.addResults(applied.result);
-        loads.add(new long[] {applied.load});
+    Overlay entry = new Overlay(null);
+    List<ShardReply> replies = new ArrayList<>(writes.size());
+    long[] keyAndSizeDelta = new long[2];
+    List<byte[]> loadKeys = new ArrayList<>();
+    List<Long> loads = new ArrayList<>();
+    for (ClientWrite write : writes) {
+      ShardReply earlier = recentWrites.find(write.getRequestId());
+      if (earlier != null) {
+        replies.add(earlier);
+        continue;
       }
-    } catch (RuntimeException e) {
-      // The type refused an input (malformed argument, overflow, ...): the whole batch changes
-      // nothing, so a batch is atomic.
-      applyNothing(termIndex);
-      return opError(OpError.Code.INVALID_ARGUMENT, describe(e));
+      KeyOpBatch ops = write.getOps();
+      ShardReply refusal = refuseKeys(ops.getOpsList().stream().map(KeyOp::getKey).toList());
+      if (refusal != null) {
+        // Not remembered: the client resends it to the shard that owns the key now, or here
+        // once the shard is no longer busy.
+        replies.add(refusal);
+        continue;
+      }
+      Overlay overlay = new Overlay(entry);
+      KeyResults.Builder results = KeyResults.newBuilder();
+      long[] delta = new long[2];
+      List<Long> writeLoads = new ArrayList<>();
+      ShardReply reply;
+      try {
+        for (KeyOp op : ops.getOpsList()) {
+          byte[] key = op.getKey().toByteArray();
+          StoredValue before = overlay.read(key);
+          Applied applied = applyOne(op, key, before, context);
+          if (applied.next != before) {
+            overlay.write(key, applied.next);
+            delta[0] += (applied.next != null ? 1 : 0) - (before != null ? 1 : 0);
+            delta[1] +=
+                (applied.next != null ? applied.next.size() : 0)
+                    - (before != null ? before.size() : 0);
+          }
+          results.addResults(applied.result);
+          writeLoads.add(applied.load);
+        }
+        overlay.join();
+        keyAndSizeDelta[0] += delta[0];
+        keyAndSizeDelta[1] += delta[1];
+        for (int i = 0; i < ops.getOpsCount(); i++) {
+          loadKeys.add(routingKey(ops.getOps(i).getKey().toByteArray()));
+          loads.add(writeLoads.get(i));
+        }
+        reply = ShardReply.newBuilder().setResults(results).build();
+      } catch (RuntimeException e) {
+        // The type refused an input (malformed argument, overflow, ...): this write changes
+        // nothing, so a write of several keys is atomic.
+        reply = opError(OpError.Code.INVALID_ARGUMENT, describe(e));
+      }
+      recentWrites.remember(write.getRequestId(), reply, leaderTimeMillis);
+      replies.add(reply);
     }
     try (WriteBatch batch = new WriteBatch()) {
-      overlay.flushInto(batch);
+      entry.flushInto(batch);
       commit(batch, termIndex);
     } catch (RocksDBException e) {
       throw new IOException(e);
     }
-    stats.addKeys(keyDelta);
-    stats.addSize(sizeDelta);
+    stats.addKeys(keyAndSizeDelta[0]);
+    stats.addSize(keyAndSizeDelta[1]);
     long now = System.currentTimeMillis();
-    for (int i = 0; i < ops.getOpsCount(); i++) {
-      stats.recordLoad(routingKey(ops.getOps(i).getKey().toByteArray()), loads.get(i)[0], now);
+    for (int i = 0; i < loadKeys.size(); i++) {
+      stats.recordLoad(loadKeys.get(i), loads.get(i), now);
     }
-    return ShardReply.newBuilder().setResults(results).build();
+    return replies;
   }
 
   private record Applied(KeyResult result, StoredValue next, long load) {}

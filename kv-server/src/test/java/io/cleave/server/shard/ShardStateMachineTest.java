@@ -7,8 +7,11 @@ import io.cleave.api.Codecs;
 import io.cleave.api.types.BytesType;
 import io.cleave.api.types.CounterType;
 import io.cleave.api.v1.Partitioning;
+import io.cleave.api.v1.RequestId;
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.ShardError;
+import io.cleave.internal.v1.ClientWrite;
+import io.cleave.internal.v1.ClientWrites;
 import io.cleave.internal.v1.CommitMerge;
 import io.cleave.internal.v1.KeyOp;
 import io.cleave.internal.v1.KeyOpBatch;
@@ -98,6 +101,18 @@ class ShardStateMachineTest {
               .setLeaderTimeMillis(1_000)
               .setOps(KeyOpBatch.newBuilder().addAllOps(List.of(ops)))
               .build());
+    }
+
+    /** One log entry holding several client writes, as the leader's write batcher builds it. */
+    List<ShardReply> writes(long leaderTimeMillis, ClientWrite... writes) {
+      ShardReply reply =
+          apply(
+              ShardCommand.newBuilder()
+                  .setLeaderTimeMillis(leaderTimeMillis)
+                  .setWrites(ClientWrites.newBuilder().addAllWrites(List.of(writes)))
+                  .build());
+      assertThat(reply.hasReplies()).as("reply %s", reply).isTrue();
+      return reply.getReplies().getRepliesList();
     }
 
     ShardReply answer(ShardQuery query) throws IOException {
@@ -390,6 +405,96 @@ class ShardStateMachineTest {
     // The refused entries are still applied (their index is recorded), so replay skips them.
     assertThat(storedAppliedIndex(1)).isEqualTo(3);
     assertThat(shard.sm.getLastAppliedTermIndex().getIndex()).isEqualTo(3);
+  }
+
+  private static ClientWrite write(RequestId id, KeyOp... ops) {
+    ClientWrite.Builder write =
+        ClientWrite.newBuilder().setOps(KeyOpBatch.newBuilder().addAllOps(List.of(ops)));
+    if (id != null) {
+      write.setRequestId(id);
+    }
+    return write.build();
+  }
+
+  private static RequestId requestId(int client, long sequence) {
+    byte[] clientId = new byte[16];
+    clientId[15] = (byte) client;
+    return RequestId.newBuilder()
+        .setClientId(ByteString.copyFrom(clientId))
+        .setSequence(sequence)
+        .build();
+  }
+
+  @Test
+  void writesOfOneEntryApplyInOrderEachWithItsOwnOutcome() throws IOException {
+    LocalReplica shard = counterShard();
+    shard.ops(add("big", Long.MAX_VALUE));
+
+    List<ShardReply> replies =
+        shard.writes(
+            2_000,
+            write(requestId(1, 1), add("a", 1), add("b", 1)),
+            write(requestId(2, 1), add("a", 10), add("big", 1)), // overflows: changes nothing
+            write(requestId(3, 1), add("a", 100)));
+
+    assertThat(replies).hasSize(3);
+    assertThat(replies.get(0).hasResults()).isTrue();
+    assertOpError(replies.get(1), OpError.Code.INVALID_ARGUMENT);
+    // The third write saw the first (a = 1) but nothing of the refused second.
+    assertThat(replies.get(2).getResults().getResults(0).getPayload().toByteArray())
+        .isEqualTo(Codecs.INT64.encode(101L));
+    assertThat(shard.counter("a")).isEqualTo(101);
+    assertThat(shard.counter("b")).isEqualTo(1);
+    assertThat(shard.counter("big")).isEqualTo(Long.MAX_VALUE);
+    assertThat(storedAppliedIndex(1)).isEqualTo(2);
+  }
+
+  @Test
+  void aResentWriteGetsItsFirstOutcomeAndChangesNothing() throws IOException {
+    LocalReplica shard = counterShard();
+    RequestId id = requestId(7, 42);
+
+    ShardReply first = shard.writes(1_000, write(id, add("n", 5))).get(0);
+    // Resent in a later entry (the first reply was lost), and twice within one entry.
+    List<ShardReply> resent =
+        shard.writes(2_000, write(id, add("n", 5)), write(requestId(7, 43), add("n", 1)));
+    List<ShardReply> twice = shard.writes(3_000, write(id, add("n", 5)), write(id, add("n", 5)));
+
+    assertThat(resent.get(0)).isEqualTo(first);
+    assertThat(twice).containsExactly(first, first);
+    assertThat(shard.counter("n")).isEqualTo(6);
+    // A write without an id is never taken for a resend.
+    shard.writes(4_000, write(null, add("n", 5)));
+    shard.writes(4_000, write(null, add("n", 5)));
+    assertThat(shard.counter("n")).isEqualTo(16);
+  }
+
+  @Test
+  void resentWritesAreForgottenAfterTheRetentionInLeaderTime() throws IOException {
+    LocalReplica shard = counterShard();
+    RequestId id = requestId(1, 1);
+    shard.writes(1_000, write(id, add("n", 1)));
+
+    shard.writes(1_000 + RecentWrites.RETENTION_MILLIS / 2, write(id, add("n", 1)));
+    assertThat(shard.counter("n")).isEqualTo(1);
+
+    // Another write moves leader time past the retention: the first outcome is dropped.
+    shard.writes(2_000 + RecentWrites.RETENTION_MILLIS, write(requestId(1, 2), add("m", 1)));
+    shard.writes(2_000 + RecentWrites.RETENTION_MILLIS, write(id, add("n", 1)));
+    assertThat(shard.counter("n")).isEqualTo(2);
+  }
+
+  @Test
+  void aRefusedWriteIsNotRememberedSoItsResendCanApply() throws IOException {
+    LocalReplica shard = bytesShard(1, "a", "m");
+    RequestId id = requestId(1, 1);
+
+    ShardReply refused = shard.writes(1_000, write(id, put("z", "1"))).get(0);
+    assertThat(refused.getShardError().getCode()).isEqualTo(ShardError.Code.EPOCH_MISMATCH);
+    ShardReply applied = shard.writes(1_000, write(id, put("b", "1"))).get(0);
+
+    assertThat(applied.hasResults()).isTrue();
+    assertThat(shard.get("b").getPayload()).isEqualTo(bs("1"));
   }
 
   @Test
