@@ -307,6 +307,14 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
               if (cause instanceof WriteBatcher.NotCommitted notCommitted) {
                 return results(replica, notCommitted.reply());
               }
+              if (cause instanceof WriteBatcher.Overloaded overloaded) {
+                throw GrpcErrors.shardError(
+                    ShardError.newBuilder()
+                        .setCode(ShardError.Code.SHARD_BUSY)
+                        .setShardId(replica.shardId())
+                        .build(),
+                    overloaded.getMessage());
+              }
               throw new java.util.concurrent.CompletionException(cause);
             });
   }

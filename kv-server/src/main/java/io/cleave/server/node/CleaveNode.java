@@ -78,7 +78,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
   private final NodeChannels channels = new NodeChannels();
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
-  private final WriteBatcher writeBatcher = new WriteBatcher(this);
+  private final WriteBatcher writeBatcher = new WriteBatcher(this::propose);
   private final RaftClient metaClient;
   private final ExecutorService metaCalls =
       Executors.newFixedThreadPool(

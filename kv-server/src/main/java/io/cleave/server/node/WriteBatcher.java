@@ -45,6 +45,23 @@ public final class WriteBatcher {
    */
   static final long MAX_BYTES_PER_ENTRY = 256 * 1024;
 
+  /**
+   * Writes a shard may hold waiting (about 10 full entries): beyond that the shard is not keeping
+   * up (no quorum, a slow disk) and a write is refused at once instead of queueing without bound.
+   */
+  static final int MAX_WAITING_WRITES = 10 * MAX_WRITES_PER_ENTRY;
+
+  /** The shard has {@link #MAX_WAITING_WRITES} waiting already; retry later. */
+  public static final class Overloaded extends RuntimeException {
+    Overloaded(long shardId) {
+      super(
+          "shard " + shardId + " has " + MAX_WAITING_WRITES + " writes waiting to replicate",
+          null,
+          false,
+          false);
+    }
+  }
+
   /** Ratis did not commit the entry holding the write (not leader, timeout, ...). */
   public static final class NotCommitted extends RuntimeException {
     private final transient RaftClientReply reply;
@@ -66,7 +83,12 @@ public final class WriteBatcher {
   private record Pending(
       ClientWrite write, CompletableFuture<ShardReply> outcome, long queuedNanos) {}
 
-  private final CleaveNode node;
+  /** Proposes a command on a shard's Raft group (the node's {@code propose}). */
+  public interface Proposer {
+    CompletableFuture<RaftClientReply> propose(long shardId, ShardCommand command);
+  }
+
+  private final Proposer proposer;
   private final Map<Long, ShardQueue> queues = new ConcurrentHashMap<>();
   // Meters live here from the start and reach the node's registry once it is bound (NodeMetrics).
   private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
@@ -83,8 +105,8 @@ public final class WriteBatcher {
           .description("time from proposing a log entry of client writes to its applied reply")
           .register(meters);
 
-  public WriteBatcher(CleaveNode node) {
-    this.node = node;
+  public WriteBatcher(Proposer proposer) {
+    this.proposer = proposer;
   }
 
   /** Publishes this batcher's meters in {@code registry}. */
@@ -94,18 +116,32 @@ public final class WriteBatcher {
 
   /**
    * Proposes {@code write} on the shard (led by this node) and completes with the state machine's
-   * reply for it, or exceptionally with {@link NotCommitted} or the proposal's failure.
+   * reply for it, or exceptionally with {@link NotCommitted}, {@link Overloaded} or the proposal's
+   * failure.
    */
   public CompletableFuture<ShardReply> submit(long shardId, ClientWrite write) {
     Pending pending = new Pending(write, new CompletableFuture<>(), System.nanoTime());
     while (true) {
       ShardQueue queue = queues.computeIfAbsent(shardId, ShardQueue::new);
-      if (queue.add(pending)) {
-        queue.sendIfRoom();
-        return pending.outcome();
+      switch (queue.add(pending)) {
+        case QUEUED -> {
+          queue.sendIfRoom();
+          return pending.outcome();
+        }
+        case FULL -> {
+          return CompletableFuture.failedFuture(new Overloaded(shardId));
+        }
+        case RETIRED -> {
+          // The queue was retired between lookup and add: take a fresh one.
+        }
       }
-      // The queue was retired between lookup and add: take a fresh one.
     }
+  }
+
+  private enum Added {
+    QUEUED,
+    FULL,
+    RETIRED
   }
 
   /** Writes waiting for one shard, and how many of its entries are replicating. */
@@ -119,12 +155,15 @@ public final class WriteBatcher {
       this.shardId = shardId;
     }
 
-    synchronized boolean add(Pending pending) {
+    synchronized Added add(Pending pending) {
       if (retired) {
-        return false;
+        return Added.RETIRED;
+      }
+      if (waiting.size() >= MAX_WAITING_WRITES) {
+        return Added.FULL;
       }
       waiting.add(pending);
-      return true;
+      return Added.QUEUED;
     }
 
     void sendIfRoom() {
@@ -156,7 +195,7 @@ public final class WriteBatcher {
               .build();
       CompletableFuture<RaftClientReply> proposed;
       try {
-        proposed = node.propose(shardId, command);
+        proposed = proposer.propose(shardId, command);
       } catch (RuntimeException e) {
         proposed = CompletableFuture.failedFuture(e);
       }
