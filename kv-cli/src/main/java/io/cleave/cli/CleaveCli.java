@@ -66,6 +66,11 @@ public final class CleaveCli implements Runnable {
           "Time budget of each call, retries included, e.g. 500ms, 5s, 1m (default: 15s: creating a keyspace starts a Raft group per shard replica).")
   Duration timeout;
 
+  static {
+    // `cleave dev` runs three nodes in this JVM.
+    io.cleave.server.JvmSettings.apply();
+  }
+
   public static void main(String[] args) {
     // Ratis' shaded gRPC logs through java.util.logging; keep its INFO lines off the terminal.
     java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);

@@ -92,6 +92,10 @@ public final class KvServerMain implements Callable<Integer> {
           "Port of the Prometheus endpoint GET /metrics; -1 disables it (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  static {
+    JvmSettings.apply();
+  }
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new KvServerMain()).execute(args));
   }
