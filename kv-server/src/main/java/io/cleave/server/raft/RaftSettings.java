@@ -54,6 +54,16 @@ public final class RaftSettings {
     p.set(
         RaftServerConfigKeys.Log.PURGE_PRESERVATION_LOG_NUM_KEY,
         Long.toString(config.logPreservedEntries()));
+    // A crash (kill -9, power loss) mid-write can tear the last record of an open segment. Ratis
+    // drops a record cut short by the end of the file under any policy, but a torn record followed
+    // by the preallocated zeros fails its checksum, and the default policy (EXCEPTION) then refuses
+    // to start the group, taking the node down with it. WARN_AND_RETURN keeps the entries before
+    // the bad record and truncates the rest; the replica refetches them from its leader. The torn
+    // record was not synced, so not acknowledged, unless the disk lost synced bytes (docs/design
+    // 0001, "Ratis settings"; LogTruncationChaosIT).
+    p.set(
+        RaftServerConfigKeys.Log.CORRUPTION_POLICY_KEY,
+        RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN.name());
     // A follower behind the purged log pulls the shard's range over Cleave's own gRPC.
     p.set(RaftServerConfigKeys.Log.Appender.INSTALL_SNAPSHOT_ENABLED_KEY, "false");
 

@@ -603,6 +603,38 @@ class ShardStateMachineTest {
   }
 
   @Test
+  void aLogTornBelowTheStoredAppliedIndexIsRefilledWithoutApplyingTwice() throws IOException {
+    LocalReplica before = counterShard();
+    before.ops(add("c", 1));
+    before.ops(add("c", 10));
+    before.ops(add("c", 100));
+    before.ops(add("c", 1000));
+    List<LogEntryProto> log = List.copyOf(before.log);
+    assertThat(storedAppliedIndex(1)).isEqualTo(4);
+
+    // A crash tore the log after entry 2; the store had applied all 4. The restart replays what
+    // the log still has: the applied index Ratis sees stops at 2, the data stays at 4.
+    LocalReplica after = reopen(1, 1);
+    applyEntry(after.sm, log.get(0));
+    applyEntry(after.sm, log.get(1));
+    assertThat(after.sm.getLastAppliedTermIndex()).isEqualTo(TermIndex.valueOf(TERM, 2));
+    assertThat(after.counter("c")).isEqualTo(1111);
+
+    // The leader resends the entries the tear lost (committed entries are the same on every
+    // replica): they move the applied index on, they do not apply again.
+    applyEntry(after.sm, log.get(2));
+    applyEntry(after.sm, log.get(3));
+    assertThat(after.sm.getLastAppliedTermIndex()).isEqualTo(TermIndex.valueOf(TERM, 4));
+    assertThat(after.counter("c")).isEqualTo(1111);
+    assertThat(storedAppliedIndex(1)).isEqualTo(4);
+
+    after.nextIndex = 5;
+    after.ops(add("c", 10000));
+    assertThat(after.counter("c")).isEqualTo(11111);
+    assertThat(storedAppliedIndex(1)).isEqualTo(5);
+  }
+
+  @Test
   void takeSnapshotRecordsTheAppliedIndexDurably() throws IOException {
     LocalReplica shard = bytesShard(1, "", "");
     assertThat(shard.sm.getLatestSnapshot()).isNull();
