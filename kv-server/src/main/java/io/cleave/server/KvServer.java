@@ -72,7 +72,7 @@ public final class KvServer implements AutoCloseable {
             .addService(
                 new AdminServiceImpl(
                     node, new KeyspaceManager(node, loop), new ShardOperations(node, loop)))
-            .addService(new NodeServiceImpl(node, loop))
+            .addService(new NodeServiceImpl(node, loop, sender))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(metrics.grpcInterceptor())

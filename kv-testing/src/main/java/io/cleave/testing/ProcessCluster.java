@@ -8,13 +8,17 @@ import io.cleave.api.v1.KvServiceGrpc;
 import io.cleave.api.v1.NodeDescriptor;
 import io.cleave.api.v1.ReadConsistency;
 import io.cleave.client.CleaveClient;
+import io.cleave.internal.v1.DescribeReplicasRequest;
+import io.cleave.internal.v1.HostedReplica;
+import io.cleave.internal.v1.NodeHeartbeat;
+import io.cleave.internal.v1.NodeServiceGrpc;
+import io.cleave.server.raft.ShardGroups;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +30,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -517,6 +522,94 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /**
+   * The replicas node {@code index} hosts, as its heartbeat reports them: per shard (the meta shard
+   * 0 included) whether it leads, whether it is retired, and its applied index.
+   */
+  public NodeHeartbeat replicasOn(int index) {
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(endpoint(index)).usePlaintext().build();
+    try {
+      return NodeServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(3, TimeUnit.SECONDS)
+          .describeReplicas(DescribeReplicasRequest.getDefaultInstance());
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /**
+   * Waits (up to {@code atMost}) until every live replica of every shard has applied at least what
+   * its leader had applied when the wait began (the first time a leader was seen for that shard):
+   * replicas that were down or cut off have caught up, including the entries a torn log tail lost.
+   * Every node must be running; replicas that are retired or gone (a merge) are not waited for.
+   *
+   * @return how the shards stood when they caught up, for the run's log
+   * @throws AssertionError with the replicas still behind when the time runs out
+   */
+  public String awaitReplicasCaughtUp(Duration atMost) {
+    Map<Long, Long> targets = new java.util.TreeMap<>();
+    List<String> behind = new ArrayList<>();
+    try {
+      Awaitility.await("every replica caught up with its leader")
+          .atMost(atMost)
+          .pollInterval(Duration.ofMillis(250))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                behind.clear();
+                List<NodeHeartbeat> reports = new ArrayList<>();
+                for (int i = 0; i < nodes.size(); i++) {
+                  requireNotExited(i);
+                  reports.add(replicasOn(i));
+                }
+                Set<Long> shards = new java.util.TreeSet<>();
+                for (NodeHeartbeat report : reports) {
+                  for (HostedReplica r : report.getReplicasList()) {
+                    if (r.getRetired()) {
+                      continue;
+                    }
+                    long shard = r.getShard().getShardId();
+                    shards.add(shard);
+                    if (r.getLeader()) {
+                      targets.putIfAbsent(shard, r.getAppliedIndex());
+                    }
+                  }
+                }
+                for (long shard : shards) {
+                  Long target = targets.get(shard);
+                  if (target == null) {
+                    behind.add("shard " + shard + ": no leader yet");
+                    continue;
+                  }
+                  for (NodeHeartbeat report : reports) {
+                    for (HostedReplica r : report.getReplicasList()) {
+                      if (r.getShard().getShardId() == shard
+                          && !r.getRetired()
+                          && r.getAppliedIndex() < target) {
+                        behind.add(
+                            "shard "
+                                + shard
+                                + " on "
+                                + report.getNode().getNodeId()
+                                + " at "
+                                + r.getAppliedIndex()
+                                + " < "
+                                + target);
+                      }
+                    }
+                  }
+                }
+                return behind.isEmpty();
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("replicas did not catch up within " + atMost + ": " + behind, e);
+    }
+    return targets.entrySet().stream()
+        .map(t -> t.getKey() + "@" + t.getValue())
+        .collect(Collectors.joining(" "));
+  }
+
+  /**
    * Reads {@code key} from node {@code index}'s own replica with STALE consistency, bypassing the
    * client's routing (which always goes to the leader): what that replica has applied, no more.
    *
@@ -545,49 +638,59 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /**
-   * Simulates a crash that lost the un-synced tail of the Raft log: cuts {@code bytes} off the end
-   * of node {@code index}'s newest open Raft log segment ({@code raft/<group>/current/
-   * log_inprogress_*}, by modification time). The node must be stopped ({@link #kill}) first.
+   * Simulates a crash that tore the tail of node {@code index}'s Raft logs: in every Raft group the
+   * node hosts, the open segment ({@code raft/<group>/current/log_inprogress_*}) loses a random
+   * part of its last record, and sometimes of the one before (see {@link RaftSegmentTail#tear}).
+   * The node must be stopped ({@link #kill}) first.
    *
-   * <p>A correct Raft node syncs before it acknowledges an append or a vote, so after this with one
-   * node down at a time no acknowledged write may be lost; the node must repair the torn tail from
-   * its peers.
+   * <p>Every group, not one: a power loss hits every file the process was writing, and each group
+   * has its own open segment. With one faulty node at a time a majority of every group still holds
+   * each committed entry, so the node must repair its tails from its peers.
    *
-   * @return the truncated file, or empty when the node has no open segment
+   * @return what was cut, one entry per segment that had a record to tear
    */
-  public Optional<Path> truncateNewestLogSegment(int index, long bytes) {
-    Node node = nodes.get(index);
-    if (node.running()) {
-      throw new IllegalStateException(node.id + " must be killed before its log is cut");
+  public List<RaftSegmentTail.Tear> tearRaftLogTails(int index, java.util.Random random) {
+    List<RaftSegmentTail.Tear> tears = new ArrayList<>();
+    for (Path segment : openRaftSegments(index)) {
+      RaftSegmentTail.tear(segment, random)
+          .ifPresent(
+              tear -> {
+                tears.add(tear);
+                LOG.info("{}: {}", nodes.get(index).id, tear);
+              });
     }
-    Optional<Path> newest;
-    try (Stream<Path> files = Files.walk(node.dataDir)) {
-      newest =
-          files
-              .filter(p -> p.getFileName().toString().startsWith("log_inprogress_"))
-              .filter(p -> p.getParent().getFileName().toString().equals("current"))
-              .max(Comparator.comparingLong(ProcessCluster::lastModified));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    newest.ifPresent(
-        file -> {
-          try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            long size = channel.size();
-            channel.truncate(Math.max(0, size - bytes));
-            LOG.info("cut {} of {} from {} bytes", file, node.id, size);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-    return newest;
+    return tears;
   }
 
-  private static long lastModified(Path p) {
-    try {
-      return Files.getLastModifiedTime(p).toMillis();
+  /**
+   * Cuts the last {@code records} whole records off the open Raft log segment of shard {@code
+   * shardId}'s group on node {@code index}, which must be killed first: a deterministic tear.
+   *
+   * @return the tear, or empty when that segment is missing or holds fewer records
+   */
+  public Optional<RaftSegmentTail.Tear> dropLastRaftLogRecords(
+      int index, long shardId, int records) {
+    String group = ShardGroups.groupId(shardId).getUuid().toString();
+    return openRaftSegments(index).stream()
+        .filter(p -> p.getParent().getParent().getFileName().toString().equals(group))
+        .findFirst()
+        .flatMap(segment -> RaftSegmentTail.dropLastRecords(segment, records));
+  }
+
+  /** The open segment ({@code raft/<group>/current/log_inprogress_*}) of every group of a node. */
+  private List<Path> openRaftSegments(int index) {
+    Node node = nodes.get(index);
+    if (node.running()) {
+      throw new IllegalStateException(node.id + " must be killed before its log is torn");
+    }
+    try (Stream<Path> files = Files.walk(node.dataDir)) {
+      return files
+          .filter(p -> p.getFileName().toString().startsWith("log_inprogress_"))
+          .filter(p -> p.getParent().getFileName().toString().equals("current"))
+          .sorted()
+          .toList();
     } catch (IOException e) {
-      return 0;
+      throw new UncheckedIOException(e);
     }
   }
 

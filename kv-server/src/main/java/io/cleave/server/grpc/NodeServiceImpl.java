@@ -3,6 +3,7 @@ package io.cleave.server.grpc;
 import com.google.protobuf.ByteString;
 import io.cleave.api.v1.NodeDescriptor;
 import io.cleave.api.v1.ShardDescriptor;
+import io.cleave.internal.v1.DescribeReplicasRequest;
 import io.cleave.internal.v1.EnsureReplicaRequest;
 import io.cleave.internal.v1.EnsureReplicaResponse;
 import io.cleave.internal.v1.FetchShardChunk;
@@ -17,6 +18,7 @@ import io.cleave.internal.v1.RemoveReplicaResponse;
 import io.cleave.internal.v1.ShardReply;
 import io.cleave.internal.v1.ShardState;
 import io.cleave.server.node.CleaveNode;
+import io.cleave.server.node.HeartbeatSender;
 import io.cleave.server.node.PlacementLoop;
 import io.cleave.server.shard.ShardStateMachine;
 import io.cleave.server.storage.StorageKeys;
@@ -33,10 +35,12 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   private final CleaveNode node;
   private final PlacementLoop loop;
+  private final HeartbeatSender heartbeats;
 
-  public NodeServiceImpl(CleaveNode node, PlacementLoop loop) {
+  public NodeServiceImpl(CleaveNode node, PlacementLoop loop, HeartbeatSender heartbeats) {
     this.node = node;
     this.loop = loop;
+    this.heartbeats = heartbeats;
   }
 
   @Override
@@ -89,6 +93,13 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     }
     loop.onHeartbeat(request);
     response.onNext(NodeHeartbeatResponse.getDefaultInstance());
+    response.onCompleted();
+  }
+
+  @Override
+  public void describeReplicas(
+      DescribeReplicasRequest request, StreamObserver<NodeHeartbeat> response) {
+    response.onNext(heartbeats.build());
     response.onCompleted();
   }
 
