@@ -343,7 +343,10 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     }
   }
 
-  /** Asks the local leader of a shard to hand leadership to {@code toNodeId}. */
+  /**
+   * Asks the local leader of a shard to hand leadership to {@code toNodeId}, or, when it is empty,
+   * to step down (Ratis starts an election, which any up-to-date replica may win).
+   */
   public CompletableFuture<RaftClientReply> transferLeader(long shardId, String toNodeId) {
     try {
       return raftServer.transferLeadershipAsync(
@@ -352,7 +355,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
               raftServer.getId(),
               ShardGroups.groupId(shardId),
               callIds.incrementAndGet(),
-              RaftPeerId.valueOf(toNodeId),
+              toNodeId.isEmpty() ? null : RaftPeerId.valueOf(toNodeId),
               5_000));
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);

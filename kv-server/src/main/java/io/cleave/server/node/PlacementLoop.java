@@ -171,8 +171,8 @@ public final class PlacementLoop {
       createMissingReplicas(map, now);
       removeUnwantedReplicas(map, now);
       forgetDeletedKeyspaces(map);
+      unstickFollowers(now);
       balanceLeaders(map, now);
-      unstickFollowers(map, now);
       splitAndMerge(map, now);
     } catch (RuntimeException e) {
       LOG.warn("placement round failed", e);
@@ -388,6 +388,11 @@ public final class PlacementLoop {
   }
 
   private static <T> io.grpc.stub.StreamObserver<T> logFailure(String what) {
+    return onFailure(what, () -> {});
+  }
+
+  /** Logs a failed call, then runs {@code then}. */
+  private static <T> io.grpc.stub.StreamObserver<T> onFailure(String what, Runnable then) {
     return new io.grpc.stub.StreamObserver<>() {
       @Override
       public void onNext(T value) {}
@@ -395,6 +400,7 @@ public final class PlacementLoop {
       @Override
       public void onError(Throwable t) {
         LOG.warn("placement: cannot {}: {}", what, t.getMessage());
+        then.run();
       }
 
       @Override
@@ -471,6 +477,9 @@ public final class PlacementLoop {
           shard.getReplicasList().stream()
               .map(r -> r.getNodeId())
               .filter(n -> hostedOn(n).contains(shard.getShardId()))
+              // A replica that does not keep up cannot take leadership (Ratis refuses a transfer
+              // to a follower behind), and trying blocks the transfer that would unstick it.
+              .filter(n -> n.equals(leader) || !lagging.contains(shard.getShardId() + "/" + n))
               .collect(Collectors.toSet());
       shards.add(
           new LeaderBalancer.Leadership(
@@ -489,8 +498,19 @@ public final class PlacementLoop {
             });
   }
 
-  /** Asks node {@code from}, which leads the shard, to hand its leadership to node {@code to}. */
+  /**
+   * Asks node {@code from}, which leads the shard, to hand its leadership to node {@code to}, or to
+   * step down (an election follows) when {@code to} is empty.
+   */
   private void transferLeader(long shardId, String from, String to) {
+    transferLeader(shardId, from, to, logFailure("move leader of shard " + shardId + " to " + to));
+  }
+
+  private void transferLeader(
+      long shardId,
+      String from,
+      String to,
+      io.grpc.stub.StreamObserver<io.cleave.internal.v1.TransferLeaderResponse> done) {
     node.clientAddress(from)
         .ifPresent(
             address ->
@@ -501,7 +521,7 @@ public final class PlacementLoop {
                             .setShardId(shardId)
                             .setToNodeId(to)
                             .build(),
-                        logFailure("move leader of shard " + shardId + " to " + to)));
+                        done));
   }
 
   /** Per (shard, node): the replica's applied index and when it last moved. */
@@ -509,72 +529,105 @@ public final class PlacementLoop {
 
   private static final long STUCK_AFTER_MILLIS = 15_000;
 
+  /** A follower this long behind its leader without moving is not a leader candidate. */
+  private static final long LAGGING_AFTER_MILLIS = 3_000;
+
+  /** Keys ({@code shard/node}) of followers behind their leader and not moving, this round. */
+  private volatile Set<String> lagging = Set.of();
+
   /**
-   * Works around a Ratis 3.3.0 bug (RATIS-2605, fixed after 3.3.0): a follower left with an
-   * uncommitted tail by a leader that died can answer the new leader's heartbeat in a way that pins
-   * the leader's view of it, and the leader then never sends it the entries it misses. The symptom
-   * is a live replica whose applied index stops while its leader's moves on. A new leader starts
-   * with fresh follower state, so the loop hands leadership to the third replica.
+   * Restarts replication to a follower whose leader no longer sends it entries. Ratis 3.3.0's
+   * appender never lets a follower's next index fall below the match index it recorded for it
+   * ({@code getNextIndexForInconsistency}); when the follower's log no longer holds that entry (it
+   * lost an acknowledged tail, or RATIS-2605 polluted the match index) every heartbeat gets an
+   * INCONSISTENCY reply and the follower stays behind for good. Only a new leader term forgets the
+   * recorded indices, so the loop moves the shard's leadership: to the third replica when one is
+   * live and progressing, else the leader just steps down and an election follows.
+   *
+   * <p>Works from heartbeats alone (each replica's own applied index), not the cluster map, so it
+   * covers the meta shard (not in the map) and split children the map does not show yet. A follower
+   * is stuck when it is live, more than one entry behind its leader, and its applied index has not
+   * moved for {@link #STUCK_AFTER_MILLIS}: a follower that is catching up moves.
    */
-  private void unstickFollowers(ClusterMap map, long now) {
-    Map<Long, String> leaders = reportedLeaders();
-    Map<Long, Long> leaderApplied = new HashMap<>();
+  private void unstickFollowers(long now) {
+    // shard -> node -> that node's own report of its replica, from fresh heartbeats only
+    Map<Long, Map<String, HostedReplica>> replicas = new HashMap<>();
     for (Received r : heartbeats.values()) {
-      for (HostedReplica replica : r.heartbeat().getReplicasList()) {
-        long shardId = replica.getShard().getShardId();
-        if (replica.getLeader()
-            && r.heartbeat().getNode().getNodeId().equals(leaders.get(shardId))) {
-          leaderApplied.put(shardId, replica.getAppliedIndex());
-        }
-      }
-    }
-    for (Received r : heartbeats.values()) {
-      String nodeId = r.heartbeat().getNode().getNodeId();
       if (now - r.atMillis() > deadAfterMillis()) {
         continue;
       }
       for (HostedReplica replica : r.heartbeat().getReplicasList()) {
-        long shardId = replica.getShard().getShardId();
-        if (replica.getLeader() || replica.getRetired() || !leaderApplied.containsKey(shardId)) {
-          continue;
+        if (!replica.getRetired()) {
+          replicas
+              .computeIfAbsent(replica.getShard().getShardId(), k -> new HashMap<>())
+              .put(r.heartbeat().getNode().getNodeId(), replica);
         }
+      }
+    }
+    followerProgress.keySet().removeIf(k -> !replicas.containsKey(shardOf(k)));
+    Map<Long, String> leaders = reportedLeaders();
+    Set<String> laggingNow = new HashSet<>();
+    for (var shard : replicas.entrySet()) {
+      long shardId = shard.getKey();
+      Map<String, HostedReplica> byNode = shard.getValue();
+      String leader = byNode.containsKey(leaders.get(shardId)) ? leaders.get(shardId) : null;
+      Set<String> stuck = new HashSet<>();
+      for (var e : byNode.entrySet()) {
+        String nodeId = e.getKey();
+        long applied = e.getValue().getAppliedIndex();
         String key = shardId + "/" + nodeId;
-        long applied = replica.getAppliedIndex();
         long[] seen = followerProgress.get(key);
         if (seen == null || seen[0] != applied) {
           followerProgress.put(key, new long[] {applied, now});
-          continue;
+        } else if (leader != null
+            && !nodeId.equals(leader)
+            && byNode.get(leader).getAppliedIndex() > applied + 1) {
+          if (now - seen[1] >= LAGGING_AFTER_MILLIS) {
+            laggingNow.add(key);
+          }
+          if (now - seen[1] >= STUCK_AFTER_MILLIS) {
+            stuck.add(nodeId);
+          }
         }
-        boolean behind = leaderApplied.get(shardId) > applied + 1;
-        if (!behind || now - seen[1] < STUCK_AFTER_MILLIS) {
-          continue;
-        }
-        String leader = leaders.get(shardId);
-        String target =
-            map.getShardsList().stream()
-                .filter(s -> s.getShardId() == shardId)
-                .flatMap(s -> s.getReplicasList().stream())
-                .map(x -> x.getNodeId())
-                .filter(
-                    n -> !n.equals(leader) && !n.equals(nodeId) && hostedOn(n).contains(shardId))
-                .findFirst()
-                .orElse(null);
-        if (leader == null || target == null || askedRecently("unstick", shardId, nodeId, now)) {
-          continue;
-        }
-        LOG.warn(
-            "placement: replica of shard {} on {} is stuck at index {} while its leader {} is at {};"
-                + " moving leadership to {} to restart replication",
-            shardId,
-            nodeId,
-            applied,
-            leader,
-            leaderApplied.get(shardId),
-            target);
-        followerProgress.put(key, new long[] {applied, now});
-        transferLeader(shardId, leader, target);
       }
+      if (stuck.isEmpty() || askedRecently("unstick", shardId, leader, now)) {
+        continue;
+      }
+      // The target must be able to take over at once: a live replica that keeps up. If there is
+      // none, or the transfer fails (another one is under way), the leader steps down instead:
+      // any new term restarts replication.
+      String target =
+          byNode.keySet().stream()
+              .filter(n -> !n.equals(leader) && !laggingNow.contains(shardId + "/" + n))
+              .findFirst()
+              .orElse("");
+      LOG.warn(
+          "placement: replica(s) of shard {} on {} stuck at {} while leader {} is at {}; {}",
+          shardId,
+          stuck,
+          stuck.stream().map(n -> byNode.get(n).getAppliedIndex()).toList(),
+          leader,
+          byNode.get(leader).getAppliedIndex(),
+          target.isEmpty()
+              ? "asking the leader to step down to restart replication"
+              : "moving leadership to " + target + " to restart replication");
+      stuck.forEach(n -> followerProgress.put(shardId + "/" + n, new long[] {-1, now}));
+      String stepDown = "step down as leader of shard " + shardId;
+      transferLeader(
+          shardId,
+          leader,
+          target,
+          target.isEmpty()
+              ? logFailure(stepDown)
+              : onFailure(
+                  "move leader of shard " + shardId + " to " + target,
+                  () -> transferLeader(shardId, leader, "", logFailure(stepDown))));
     }
+    lagging = laggingNow;
+  }
+
+  private static long shardOf(String progressKey) {
+    return Long.parseLong(progressKey.substring(0, progressKey.indexOf('/')));
   }
 
   /**
