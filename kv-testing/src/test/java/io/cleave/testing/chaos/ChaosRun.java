@@ -15,6 +15,7 @@ import io.cleave.client.Update;
 import io.cleave.testing.ClockSkew;
 import io.cleave.testing.NetnsNetwork;
 import io.cleave.testing.ProcessCluster;
+import io.cleave.testing.RaftSegmentTail;
 import io.cleave.testing.history.Bytes;
 import io.cleave.testing.history.CheckResult;
 import io.cleave.testing.history.Command;
@@ -72,11 +73,19 @@ final class ChaosRun {
   static final int KEYS = 10;
   static final Duration KEY_EPOCH = Duration.ofSeconds(30);
   static final String KEYSPACE = "chaos";
+  static final long AUTO_SPLIT_LOAD = 20;
 
   /** Faults the nemesis may inject. */
   enum Fault {
     /** SIGKILL a random node, keep it down 2-5 s, restart it on the same data. */
     KILL,
+    /**
+     * SIGKILL a random node, tear the tail of the open Raft log segment of every group it hosts
+     * (lost unsynced writes, {@link ProcessCluster#tearRaftLogTails}), keep it down 2-5 s, restart
+     * it; then wait until every replica has caught up with its leader before the next fault (the
+     * tear may cut an entry the node had acknowledged, which only its peers still hold).
+     */
+    KILL_AND_TEAR_LOG,
     /** SIGSTOP a random node for 2-6 s, then SIGCONT. */
     PAUSE,
     /**
@@ -110,6 +119,7 @@ final class ChaosRun {
   private int skewedNode = -1;
   private String clockSpec;
   private CleaveClient admin;
+  private KeyspaceOptions keyspaceOptions = KeyspaceOptions.builder().initialShards(2).build();
 
   private ChaosRun(String name, Set<Fault> faults, boolean splitsAndMerges, Duration byDefault) {
     this.name = name;
@@ -145,6 +155,24 @@ final class ChaosRun {
   ChaosRun withClock(int index, String spec) {
     this.skewedNode = index;
     this.clockSpec = spec;
+    return this;
+  }
+
+  /**
+   * Lets the placement loop split and merge the keyspace on its own too, on thresholds the workload
+   * crosses within seconds: a shard splits above {@link #AUTO_SPLIT_LOAD} load units per second
+   * (the workload's current 10 keys are hot), and shards whose keys went cold (the key set rotates
+   * every {@link #KEY_EPOCH}) merge back, so both happen during a 2-minute run.
+   */
+  ChaosRun withAutomaticSplitsAndMerges() {
+    this.keyspaceOptions =
+        KeyspaceOptions.builder()
+            .initialShards(2)
+            .minShards(1)
+            .maxShards(6)
+            .maxLoadPerShard(AUTO_SPLIT_LOAD)
+            .cooldown(Duration.ofSeconds(10))
+            .build();
     return this;
   }
 
@@ -240,10 +268,7 @@ final class ChaosRun {
 
   private void run() throws Exception {
     admin = cluster.client(b -> b.defaultTimeout(Duration.ofSeconds(5)));
-    admin
-        .blocking()
-        .admin()
-        .registerKeyspace(KEYSPACE, KeyspaceOptions.builder().initialShards(2).build());
+    admin.blocking().admin().registerKeyspace(KEYSPACE, keyspaceOptions);
     startNanos = System.nanoTime();
     List<Thread> workers = new ArrayList<>();
     AtomicReference<Throwable> crashed = new AtomicReference<>();
@@ -415,6 +440,18 @@ final class ChaosRun {
         Thread.sleep(down); // the fault: the node stays dead this long
         cluster.restart(node);
       }
+      case KILL_AND_TEAR_LOG -> {
+        cluster.kill(node);
+        List<RaftSegmentTail.Tear> tears = cluster.tearRaftLogTails(node, random);
+        long down = 2000 + random.nextInt(3000);
+        event("kill -9 " + id + ", down for " + down + " ms; tore " + tears.size() + " segments:");
+        for (RaftSegmentTail.Tear tear : tears) {
+          event("  " + tear);
+          count("torn segment " + tear.how());
+        }
+        Thread.sleep(down); // the fault: the node stays dead this long
+        cluster.restart(node);
+      }
       case PAUSE -> {
         cluster.pause(node);
         long paused = 2000 + random.nextInt(4000);
@@ -436,6 +473,18 @@ final class ChaosRun {
     cluster.awaitReady();
     String who = fault == Fault.PARTITION ? "links back" : id + " back";
     event(who + ", cluster ready after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    if (fault == Fault.KILL_AND_TEAR_LOG) {
+      // The tear may have cut entries this node had acknowledged (a crash never loses synced
+      // bytes; the tear cannot tell which were synced). A second fault before it refetched them
+      // would test more than the failure model promises: wait for every replica to catch up.
+      String applied = cluster.awaitReplicasCaughtUp(Duration.ofSeconds(60));
+      event(
+          "every replica caught up after "
+              + (System.nanoTime() - t0) / 1_000_000
+              + " ms (shard@leader applied index: "
+              + applied
+              + ")");
+    }
   }
 
   /** Cuts links around {@code node} (or a shard leader); what it did, for the nemesis log. */
@@ -778,8 +827,19 @@ final class ChaosRun {
     for (Fault f : Fault.values()) {
       s.append(f).append('=').append(counter("fault " + f)).append(' ');
     }
+    s.append("(torn segments: truncated ")
+        .append(counter("torn segment " + RaftSegmentTail.How.TRUNCATED))
+        .append(", zeroed ")
+        .append(counter("torn segment " + RaftSegmentTail.How.ZEROED))
+        .append(')');
     s.append("\nsplits done: ").append(counter("split done"));
     s.append(", merges done: ").append(counter("merge done"));
+    long[] done = splitsAndMergesInNodeLogs();
+    s.append("; in the node logs, manual and automatic: ")
+        .append(done[0])
+        .append(" splits, ")
+        .append(done[1])
+        .append(" merges");
     s.append(", split/merge failures: ")
         .append(
             snapshot().entrySet().stream()
@@ -807,6 +867,30 @@ final class ChaosRun {
       events.forEach(e -> s.append("  ").append(e).append('\n'));
     }
     return s.toString();
+  }
+
+  /**
+   * Splits and merges done, manual and automatic, counted from the nodes' logs: the placement loop
+   * does the automatic ones on the meta leader, which the test does not see otherwise. Every done
+   * split or merge is logged once, by the node that ran it ({@code ShardOperations}).
+   */
+  private long[] splitsAndMergesInNodeLogs() {
+    long[] counts = new long[2];
+    for (int i = 0; i < cluster.size(); i++) {
+      try (var lines = Files.lines(cluster.logFile(i), StandardCharsets.UTF_8)) {
+        lines.forEach(
+            line -> {
+              if (line.contains("ShardOperations - split shard ")) {
+                counts[0]++;
+              } else if (line.contains("ShardOperations - merged shard ")) {
+                counts[1]++;
+              }
+            });
+      } catch (IOException | UncheckedIOException e) {
+        event("cannot read " + cluster.logFile(i) + ": " + e);
+      }
+    }
+    return counts;
   }
 
   private Map<String, Long> snapshot() {
