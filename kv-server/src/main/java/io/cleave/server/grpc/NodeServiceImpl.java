@@ -17,6 +17,7 @@ import io.cleave.internal.v1.RemoveReplicaRequest;
 import io.cleave.internal.v1.RemoveReplicaResponse;
 import io.cleave.internal.v1.ShardReply;
 import io.cleave.internal.v1.ShardState;
+import io.cleave.server.node.AdminException;
 import io.cleave.server.node.CleaveNode;
 import io.cleave.server.node.HeartbeatSender;
 import io.cleave.server.node.PlacementLoop;
@@ -64,6 +65,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
             node.ensureReplica(request.getState(), peers);
           } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
+          } catch (AdminException e) {
+            throw GrpcErrors.failedPrecondition(e.getMessage());
           }
           return CompletableFuture.completedFuture(EnsureReplicaResponse.getDefaultInstance());
         });

@@ -30,6 +30,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -179,14 +180,51 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
   }
 
   /**
+   * A live local replica (neither frozen by a merge nor retired) of an older epoch whose range
+   * overlaps {@code shard}: a split parent that has not applied the split yet. The shards share one
+   * store, so a child started before its parent's split would take writes that the parent's replay
+   * of older entries then overwrites (found by LogTruncationChaosIT: a restarted node's replica of
+   * a new split child was created by the placement loop while its parent was still catching up, and
+   * acknowledged writes came back with older values). The parent starts the child itself when it
+   * applies the split.
+   */
+  private Optional<ShardState> olderOverlappingReplica(ShardDescriptor shard) {
+    return replicas.values().stream()
+        .map(ShardStateMachine::state)
+        .filter(Objects::nonNull)
+        .filter(s -> !s.getRetired() && !s.getFrozen())
+        .filter(s -> s.getShard().getKeyspaceId() == shard.getKeyspaceId())
+        .filter(s -> s.getShard().getEpoch() < shard.getEpoch())
+        .filter(s -> PlacementLoop.overlaps(s.getShard(), shard))
+        .findFirst();
+  }
+
+  /**
    * Creates the local replica of a shard if it is missing. The state is written first, so the state
    * machine finds it when Ratis opens the group; an existing state (written by a split in the
    * parent's log, or an earlier attempt) is kept. Idempotent.
+   *
+   * @throws AdminException FAILED_PRECONDITION while a local replica of an older epoch still owns
+   *     part of the shard's range (a split parent behind its log): retry later
    */
   public void ensureReplica(ShardState state, Collection<RaftPeer> peers) throws IOException {
     long shardId = state.getShard().getShardId();
     if (replicas.containsKey(shardId)) {
       return;
+    }
+    Optional<ShardState> older = olderOverlappingReplica(state.getShard());
+    if (older.isPresent()) {
+      throw new AdminException(
+          AdminException.Kind.FAILED_PRECONDITION,
+          "node "
+              + nodeId()
+              + " cannot host shard "
+              + shardId
+              + " yet: its replica of shard "
+              + older.get().getShard().getShardId()
+              + " (epoch "
+              + older.get().getShard().getEpoch()
+              + ") still owns part of that range");
     }
     if (store.get(StorageKeys.stateKey(shardId)) == null) {
       try (WriteBatch batch = new WriteBatch()) {
