@@ -6,17 +6,11 @@ import java.time.Duration;
 final class ChaosSuite {
   /**
    * Fault time per scenario when neither {@code -Dchaos.seconds} nor {@code -Dchaos.minutes} is
-   * given: the issue's 2 minutes. Each scenario also spends about 20 s starting, healing and
-   * checking, so the three scenarios take about 7 minutes on a 2-core machine.
+   * given: the issue's 2 minutes, for every scenario. Each also spends 20-40 s starting, healing
+   * and checking, so the seven scenarios take about 17 minutes on a 2-core machine; pass {@code
+   * -Dchaos.seconds=45} for a quicker pass.
    */
   static final Duration DEFAULT_DURATION = Duration.ofSeconds(120);
-
-  /**
-   * Fault time of the scenarios added for partitions and clock skew ({@link PartitionChaosIT},
-   * {@link PartitionSplitMergeChaosIT}, {@link ClockSkewChaosIT}) when no duration is configured:
-   * shorter, so that the three add about 3 minutes to the suite.
-   */
-  static final Duration SHORT_DURATION = Duration.ofSeconds(45);
 
   /**
    * Whether a run fails when the cluster map's shards do not tile the keyspace after healing. On

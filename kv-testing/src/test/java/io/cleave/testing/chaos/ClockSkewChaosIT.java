@@ -22,11 +22,6 @@ class ClockSkewChaosIT {
 
   @Test
   void linearizableWithOneFastClock() throws Exception {
-    // Opt-in until Ratis's RATIS-2605 is fixed: under partitions a follower can be left
-    // behind for good, which fails the convergence check (docs/reliability.md, "Bugs found").
-    assumeTrue(
-        Boolean.getBoolean("chaos.network"),
-        "network chaos is opt-in: -Dchaos.network=true (Ratis 3.3.0 bug RATIS-2605)");
     assumeTrue(
         ClockSkew.library().isPresent(),
         "libfaketime is not installed (apt-get install -y faketime)");
@@ -38,7 +33,7 @@ class ClockSkewChaosIT {
                     ? EnumSet.of(ChaosRun.Fault.PARTITION, ChaosRun.Fault.PAUSE)
                     : EnumSet.of(ChaosRun.Fault.PAUSE),
                 false,
-                ChaosSuite.SHORT_DURATION)
+                ChaosSuite.DEFAULT_DURATION)
             .withClock(0, SPEC);
     if (noNetns.isEmpty()) {
       run.inNetworkNamespaces();

@@ -18,7 +18,7 @@ class LogTruncationChaosIT {
             "LogTruncationChaosIT",
             EnumSet.of(ChaosRun.Fault.KILL_AND_TEAR_LOG),
             true,
-            ChaosSuite.SHORT_DURATION)
+            ChaosSuite.DEFAULT_DURATION)
         .withAutomaticSplitsAndMerges()
         .runAndCheck();
   }

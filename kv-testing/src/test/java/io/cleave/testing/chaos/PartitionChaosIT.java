@@ -18,17 +18,12 @@ class PartitionChaosIT {
   @Test
   void linearizableUnderPartitions() throws Exception {
     Optional<String> why = NetnsNetwork.unavailableReason();
-    // Opt-in until Ratis's RATIS-2605 is fixed: under partitions a follower can be left
-    // behind for good, which fails the convergence check (docs/reliability.md, "Bugs found").
-    assumeTrue(
-        Boolean.getBoolean("chaos.network"),
-        "network chaos is opt-in: -Dchaos.network=true (Ratis 3.3.0 bug RATIS-2605)");
     assumeTrue(why.isEmpty(), () -> "network namespaces unavailable: " + why.orElse(""));
     ChaosRun.of(
             "PartitionChaosIT",
             EnumSet.of(ChaosRun.Fault.PARTITION),
             false,
-            ChaosSuite.SHORT_DURATION)
+            ChaosSuite.DEFAULT_DURATION)
         .inNetworkNamespaces()
         .runAndCheck();
   }
