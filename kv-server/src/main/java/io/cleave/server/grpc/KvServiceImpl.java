@@ -292,8 +292,9 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       }
       write.setRequestId(requestId);
     }
+    // A resend of a write the shard applied recently gets its first outcome, not a second apply.
     return node.writeBatcher()
-        .submit(replica.shardId(), write.build())
+        .submit(replica.shardId(), write.build(), replica::recentOutcome)
         .handle(
             (reply, failure) -> {
               if (failure == null) {

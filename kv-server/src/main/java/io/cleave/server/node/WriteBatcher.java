@@ -1,5 +1,6 @@
 package io.cleave.server.node;
 
+import io.cleave.api.v1.RequestId;
 import io.cleave.internal.v1.ClientWrite;
 import io.cleave.internal.v1.ClientWrites;
 import io.cleave.internal.v1.ShardCommand;
@@ -10,11 +11,13 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.ratis.protocol.RaftClientReply;
 
 /**
@@ -31,11 +34,17 @@ import org.apache.ratis.protocol.RaftClientReply;
  * ahead of it, as it would have in the Raft pipeline anyway.
  *
  * <p>An entry fails or succeeds as a whole at the Raft level (not leader, timeout); each write in
- * it still gets its own outcome from the state machine (see {@code ClientWrites}).
+ * it still gets its own outcome from the state machine (see {@code ClientWrites}). A resend of a
+ * write still waiting or replicating here joins it instead of entering the log a second time.
  */
 public final class WriteBatcher {
-  /** Entries of client writes replicating at once per shard: 2 keeps the log pipelined. */
-  static final int MAX_ENTRIES_IN_FLIGHT = 2;
+  /**
+   * Entries of client writes replicating at once per shard: 2 keeps the log pipelined. The JVM
+   * system property {@code cleave.writes.entriesInFlight} overrides it (an expert knob for
+   * benchmarks, like the {@code raft.*} properties).
+   */
+  static final int MAX_ENTRIES_IN_FLIGHT =
+      Math.max(1, Integer.getInteger("cleave.writes.entriesInFlight", 2));
 
   static final int MAX_WRITES_PER_ENTRY = 512;
 
@@ -117,37 +126,36 @@ public final class WriteBatcher {
   /**
    * Proposes {@code write} on the shard (led by this node) and completes with the state machine's
    * reply for it, or exceptionally with {@link NotCommitted}, {@link Overloaded} or the proposal's
-   * failure.
+   * failure. A write whose request id is waiting or replicating here joins that attempt; one whose
+   * id {@code appliedOutcome} knows (the shard applied it recently) gets that outcome.
    */
-  public CompletableFuture<ShardReply> submit(long shardId, ClientWrite write) {
+  public CompletableFuture<ShardReply> submit(
+      long shardId, ClientWrite write, Function<RequestId, ShardReply> appliedOutcome) {
     Pending pending = new Pending(write, new CompletableFuture<>(), System.nanoTime());
     while (true) {
       ShardQueue queue = queues.computeIfAbsent(shardId, ShardQueue::new);
-      switch (queue.add(pending)) {
-        case QUEUED -> {
-          queue.sendIfRoom();
-          return pending.outcome();
-        }
-        case FULL -> {
-          return CompletableFuture.failedFuture(new Overloaded(shardId));
-        }
-        case RETIRED -> {
-          // The queue was retired between lookup and add: take a fresh one.
-        }
+      Pending joined;
+      try {
+        joined = queue.add(pending, appliedOutcome);
+      } catch (Overloaded e) {
+        return CompletableFuture.failedFuture(e);
       }
+      if (joined == pending) {
+        queue.sendIfRoom();
+      }
+      if (joined != null) {
+        return joined.outcome();
+      }
+      // The queue was retired between lookup and add: take a fresh one.
     }
-  }
-
-  private enum Added {
-    QUEUED,
-    FULL,
-    RETIRED
   }
 
   /** Writes waiting for one shard, and how many of its entries are replicating. */
   private final class ShardQueue {
     private final long shardId;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    // Writes with a request id, waiting or replicating: a resend of one joins it.
+    private final Map<RequestId, Pending> byRequestId = new HashMap<>();
     private int inFlight;
     private boolean retired;
 
@@ -155,15 +163,36 @@ public final class WriteBatcher {
       this.shardId = shardId;
     }
 
-    synchronized Added add(Pending pending) {
+    /**
+     * Queues {@code pending}, or returns the write with the same request id that is already waiting
+     * or replicating (a resend joins the first attempt) or already applied; null when this queue is
+     * retired. Under the lock, so a resend racing its first attempt's completion finds it either
+     * here (removed only after the reply, which follows the apply) or applied.
+     */
+    synchronized Pending add(Pending pending, Function<RequestId, ShardReply> appliedOutcome) {
       if (retired) {
-        return Added.RETIRED;
+        return null;
+      }
+      RequestId id = requestId(pending);
+      if (id != null) {
+        Pending same = byRequestId.get(id);
+        if (same != null) {
+          return same;
+        }
+        ShardReply applied = appliedOutcome.apply(id);
+        if (applied != null) {
+          return new Pending(
+              pending.write(), CompletableFuture.completedFuture(applied), pending.queuedNanos());
+        }
       }
       if (waiting.size() >= MAX_WAITING_WRITES) {
-        return Added.FULL;
+        throw new Overloaded(shardId);
       }
       waiting.add(pending);
-      return Added.QUEUED;
+      if (id != null) {
+        byRequestId.put(id, pending);
+      }
+      return pending;
     }
 
     void sendIfRoom() {
@@ -204,6 +233,7 @@ public final class WriteBatcher {
             commitTime.record(System.nanoTime() - now, TimeUnit.NANOSECONDS);
             synchronized (this) {
               inFlight--;
+              batch.forEach(p -> byRequestId.remove(requestId(p), p));
             }
             complete(batch, reply, failure);
             sendIfRoom();
@@ -217,6 +247,11 @@ public final class WriteBatcher {
         queues.remove(shardId, this);
       }
     }
+  }
+
+  private static RequestId requestId(Pending pending) {
+    RequestId id = pending.write().getRequestId();
+    return id.getClientId().isEmpty() ? null : id;
   }
 
   private static void complete(List<Pending> batch, RaftClientReply reply, Throwable failure) {

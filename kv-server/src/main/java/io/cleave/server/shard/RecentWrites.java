@@ -10,14 +10,17 @@ import java.util.Map;
 /**
  * The outcomes of a shard's recently applied client writes by request id, so that a write resent
  * after a timeout or a leader change is answered with its first outcome instead of being applied
- * twice. Every replica fills it the same way while applying the log, so whichever replica leads
- * when the resend arrives knows the answer.
+ * twice. Every replica fills it while applying the log, so whichever replica leads when the resend
+ * arrives usually knows the answer; the leader consults it before proposing (never the state
+ * machine while applying: after a restart or a snapshot install a replica has forgotten what the
+ * others remember, and deciding on it in apply would let replicas diverge).
  *
- * <p>Deterministic: what it keeps depends only on the applied entries (their order, sizes and the
- * leader times they carry), never on this node's clock or timing. Bounded by age (in leader time),
- * entry count and bytes; like Ratis's own retry cache it lives in memory and is rebuilt from the
- * log entries replayed after a restart, so a resend that arrives after it forgot the write (over a
- * minute later, or across a restart that replayed nothing) applies again.
+ * <p>Bounded by age (in leader time carried by the entries), entry count and bytes. Like Ratis's
+ * own retry cache it lives in memory: a resend that arrives after it forgot the write (over a
+ * minute later, after a restart, or before the new leader applied the first attempt) is applied
+ * again, on every replica alike.
+ *
+ * <p>Thread-safe: filled by the apply thread, read by request threads.
  */
 final class RecentWrites {
   static final long RETENTION_MILLIS = 60_000;
@@ -37,14 +40,14 @@ final class RecentWrites {
   }
 
   /** The first outcome of the write with this id, or null (also for an unset id). */
-  ShardReply find(RequestId id) {
+  synchronized ShardReply find(RequestId id) {
     Key key = key(id);
     Outcome outcome = key == null ? null : outcomes.get(key);
     return outcome == null ? null : outcome.reply();
   }
 
   /** Remembers a write's outcome; writes without an id are not remembered. */
-  void remember(RequestId id, ShardReply reply, long leaderTimeMillis) {
+  synchronized void remember(RequestId id, ShardReply reply, long leaderTimeMillis) {
     Key key = key(id);
     if (key == null) {
       return;
@@ -58,7 +61,7 @@ final class RecentWrites {
   /**
    * Forgets outcomes older than the retention (by the applying entry's leader time) or over size.
    */
-  void evict(long leaderTimeMillis) {
+  synchronized void evict(long leaderTimeMillis) {
     Iterator<Outcome> oldestFirst = outcomes.values().iterator();
     while (oldestFirst.hasNext()) {
       Outcome oldest = oldestFirst.next();
@@ -71,7 +74,7 @@ final class RecentWrites {
     }
   }
 
-  int size() {
+  synchronized int size() {
     return outcomes.size();
   }
 

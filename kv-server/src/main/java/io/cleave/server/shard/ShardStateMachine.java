@@ -70,7 +70,7 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final ShardHost host;
   private final NodeStore store;
   private final ShardStatsTracker stats = new ShardStatsTracker();
-  // Touched only by the apply thread.
+  // Filled by the apply thread, read by request threads on the leader.
   private final RecentWrites recentWrites = new RecentWrites(50_000, 16L * 1024 * 1024);
   private volatile ShardState state;
   private volatile RawValueType type;
@@ -113,6 +113,14 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   public ShardStatsTracker stats() {
     return stats;
+  }
+
+  /**
+   * The outcome of the write with this request id if this replica applied it recently, else null.
+   * The leader answers a resend with it instead of proposing the write again.
+   */
+  public ShardReply recentOutcome(io.cleave.api.v1.RequestId requestId) {
+    return recentWrites.find(requestId);
   }
 
   @Override
@@ -337,8 +345,12 @@ public final class ShardStateMachine extends BaseStateMachine {
   /**
    * Applies client writes in order, each on its own: all of a write's ops or none of them (a value
    * type refusing one input fails only that write), with its own reply. One store write holds all
-   * of them and the applied index. A write applied before under the same request id gets its first
-   * reply again and changes nothing.
+   * of them and the applied index.
+   *
+   * <p>Every write in the log is applied, also one whose request id was seen before: what a replica
+   * remembers of earlier writes differs between replicas (a restart or a snapshot install forgets),
+   * so skipping on it here would let replicas diverge. Resends are answered by the leader before
+   * they reach the log ({@link #recentOutcome}); this only records the outcomes it answers with.
    */
   private List<ShardReply> applyWrites(
       List<ClientWrite> writes, long leaderTimeMillis, TermIndex termIndex) throws IOException {
@@ -349,11 +361,6 @@ public final class ShardStateMachine extends BaseStateMachine {
     List<byte[]> loadKeys = new ArrayList<>();
     List<Long> loads = new ArrayList<>();
     for (ClientWrite write : writes) {
-      ShardReply earlier = recentWrites.find(write.getRequestId());
-      if (earlier != null) {
-        replies.add(earlier);
-        continue;
-      }
       KeyOpBatch ops = write.getOps();
       ShardReply refusal = refuseKeys(ops.getOpsList().stream().map(KeyOp::getKey).toList());
       if (refusal != null) {

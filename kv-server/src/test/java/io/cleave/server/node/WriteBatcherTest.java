@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.cleave.api.v1.RequestId;
 import io.cleave.internal.v1.ClientWrite;
 import io.cleave.internal.v1.KeyOp;
 import io.cleave.internal.v1.KeyOpBatch;
@@ -13,7 +14,9 @@ import io.cleave.internal.v1.ShardCommand;
 import io.cleave.internal.v1.ShardReplies;
 import io.cleave.internal.v1.ShardReply;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.ratis.protocol.ClientId;
@@ -39,6 +42,21 @@ class WriteBatcherTest {
             proposals.add(new Proposal(shardId, command, reply));
             return reply;
           });
+
+  private final Map<RequestId, ShardReply> applied = new HashMap<>();
+
+  private CompletableFuture<ShardReply> submit(long shardId, ClientWrite write) {
+    return batcher.submit(shardId, write, applied::get);
+  }
+
+  private static ClientWrite withId(ClientWrite write, long sequence) {
+    return write.toBuilder()
+        .setRequestId(
+            RequestId.newBuilder()
+                .setClientId(ByteString.copyFrom(new byte[16]))
+                .setSequence(sequence))
+        .build();
+  }
 
   private static ClientWrite put(String key) {
     return ClientWrite.newBuilder()
@@ -86,7 +104,7 @@ class WriteBatcherTest {
 
   @Test
   void anIdleShardProposesAWriteAtOnce() {
-    CompletableFuture<ShardReply> outcome = batcher.submit(1, put("a"));
+    CompletableFuture<ShardReply> outcome = submit(1, put("a"));
 
     assertThat(proposals).hasSize(1);
     assertThat(proposals.get(0).command().getWrites().getWritesCount()).isEqualTo(1);
@@ -96,11 +114,11 @@ class WriteBatcherTest {
 
   @Test
   void writesArrivingWhileThePipelineIsFullLeaveTogetherAsOneEntry() {
-    CompletableFuture<ShardReply> a = batcher.submit(1, put("a"));
-    CompletableFuture<ShardReply> b = batcher.submit(1, put("b"));
+    CompletableFuture<ShardReply> a = submit(1, put("a"));
+    CompletableFuture<ShardReply> b = submit(1, put("b"));
     List<CompletableFuture<ShardReply>> waiting = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      waiting.add(batcher.submit(1, put("w" + i)));
+      waiting.add(submit(1, put("w" + i)));
     }
     assertThat(proposals).hasSize(WriteBatcher.MAX_ENTRIES_IN_FLIGHT);
 
@@ -120,20 +138,49 @@ class WriteBatcherTest {
   }
 
   @Test
+  void aResendOfAWaitingOrReplicatingWriteJoinsItInsteadOfEnteringTheLogTwice() {
+    CompletableFuture<ShardReply> first = submit(1, withId(put("a"), 1));
+    CompletableFuture<ShardReply> resentWhileReplicating = submit(1, withId(put("a"), 1));
+    submit(1, put("b")); // fills the pipeline
+    CompletableFuture<ShardReply> waiting = submit(1, withId(put("c"), 2));
+    CompletableFuture<ShardReply> resentWhileWaiting = submit(1, withId(put("c"), 2));
+
+    commit(proposals.get(0));
+    commit(proposals.get(1));
+    commit(proposals.get(2));
+
+    assertThat(proposals).hasSize(3);
+    assertThat(proposals.get(2).command().getWrites().getWritesCount()).isEqualTo(1);
+    assertThat(resentWhileReplicating.join()).isSameAs(first.join());
+    assertThat(resentWhileWaiting.join()).isSameAs(waiting.join());
+  }
+
+  @Test
+  void aResendOfAnAppliedWriteGetsItsOutcomeWithoutAProposal() {
+    ShardReply outcome =
+        ShardReply.newBuilder().setResults(KeyResults.getDefaultInstance()).build();
+    ClientWrite write = withId(put("a"), 7);
+    applied.put(write.getRequestId(), outcome);
+
+    assertThat(submit(1, write).join()).isSameAs(outcome);
+    assertThat(proposals).isEmpty();
+  }
+
+  @Test
   void shardsBatchIndependently() {
-    batcher.submit(1, put("a"));
-    batcher.submit(1, put("b"));
-    batcher.submit(2, put("c"));
+    submit(1, put("a"));
+    submit(1, put("b"));
+    submit(2, put("c"));
 
     assertThat(proposals).extracting(Proposal::shardId).containsExactly(1L, 1L, 2L);
   }
 
   @Test
   void anEntryRaftDidNotCommitFailsEveryWriteInIt() {
-    batcher.submit(1, put("a"));
-    batcher.submit(1, put("b"));
-    CompletableFuture<ShardReply> c = batcher.submit(1, put("c"));
-    CompletableFuture<ShardReply> d = batcher.submit(1, put("d"));
+    submit(1, put("a"));
+    submit(1, put("b"));
+    CompletableFuture<ShardReply> c = submit(1, put("c"));
+    CompletableFuture<ShardReply> d = submit(1, put("d"));
     commit(proposals.get(0));
 
     RaftClientReply notLeader =
@@ -162,15 +209,15 @@ class WriteBatcherTest {
   void aShardThatDoesNotKeepUpRefusesWritesBeyondTheQueueBound() {
     int admitted = WriteBatcher.MAX_ENTRIES_IN_FLIGHT + WriteBatcher.MAX_WAITING_WRITES;
     for (int i = 0; i < admitted; i++) {
-      assertThat(batcher.submit(1, put("k" + i))).isNotCompletedExceptionally();
+      assertThat(submit(1, put("k" + i))).isNotCompletedExceptionally();
     }
 
-    assertThatThrownBy(() -> batcher.submit(1, put("one too many")).join())
+    assertThatThrownBy(() -> submit(1, put("one too many")).join())
         .cause()
         .isInstanceOf(WriteBatcher.Overloaded.class);
 
     // Once the pipeline moves, the queue drains and writes are admitted again.
     commit(proposals.get(0));
-    assertThat(batcher.submit(1, put("again"))).isNotCompletedExceptionally();
+    assertThat(submit(1, put("again"))).isNotCompletedExceptionally();
   }
 }

@@ -450,38 +450,75 @@ class ShardStateMachineTest {
   }
 
   @Test
-  void aResentWriteGetsItsFirstOutcomeAndChangesNothing() throws IOException {
+  void theFirstOutcomeOfAWriteIsRememberedForTheLeaderToAnswerAResend() throws IOException {
     LocalReplica shard = counterShard();
     RequestId id = requestId(7, 42);
 
     ShardReply first = shard.writes(1_000, write(id, add("n", 5))).get(0);
-    // Resent in a later entry (the first reply was lost), and twice within one entry.
-    List<ShardReply> resent =
-        shard.writes(2_000, write(id, add("n", 5)), write(requestId(7, 43), add("n", 1)));
-    List<ShardReply> twice = shard.writes(3_000, write(id, add("n", 5)), write(id, add("n", 5)));
 
-    assertThat(resent.get(0)).isEqualTo(first);
-    assertThat(twice).containsExactly(first, first);
-    assertThat(shard.counter("n")).isEqualTo(6);
-    // A write without an id is never taken for a resend.
-    shard.writes(4_000, write(null, add("n", 5)));
-    shard.writes(4_000, write(null, add("n", 5)));
-    assertThat(shard.counter("n")).isEqualTo(16);
+    assertThat(shard.sm.recentOutcome(id)).isEqualTo(first);
+    assertThat(shard.sm.recentOutcome(requestId(7, 43))).isNull();
+    assertThat(shard.sm.recentOutcome(RequestId.getDefaultInstance())).isNull();
   }
 
   @Test
-  void resentWritesAreForgottenAfterTheRetentionInLeaderTime() throws IOException {
+  void aWriteInTheLogTwiceAppliesTwiceOnEveryReplicaEvenOneThatForgotIt() throws IOException {
+    // Regression: apply used to skip a write whose id it remembered, but a restarted replica has
+    // forgotten what the others remember, so the same log gave different states.
+    RequestId id = requestId(7, 42);
+    LocalReplica steady = counterShard();
+    steady.writes(1_000, write(id, add("n", 5)));
+    List<LogEntryProto> firstEntries = List.copyOf(steady.log);
+    steady.writes(2_000, write(id, add("n", 5)));
+    LogEntryProto resend = steady.log.get(steady.log.size() - 1);
+
+    NodeStore otherStore = NodeStore.open(dir.resolve("other"), 8L * 1024 * 1024);
+    try {
+      try (org.rocksdb.WriteBatch batch = new org.rocksdb.WriteBatch()) {
+        ShardState state = state(1, CounterType.NAME, Partitioning.HASH, EMPTY, EMPTY);
+        batch.put(StorageKeys.stateKey(1), state.toByteArray());
+        otherStore.write(batch);
+      } catch (org.rocksdb.RocksDBException e) {
+        throw new IOException(e);
+      }
+      FakeShardHost otherHost = new FakeShardHost(otherStore);
+      ShardStateMachine other = new ShardStateMachine(1, otherHost);
+      other.initialize(FakeShardHost.raftServer(), ShardGroups.groupId(1), null);
+      firstEntries.forEach(e -> applyEntry(other, e));
+      // Restart: a fresh state machine over the same store remembers no outcomes.
+      ShardStateMachine restarted = new ShardStateMachine(1, otherHost);
+      restarted.initialize(FakeShardHost.raftServer(), ShardGroups.groupId(1), null);
+      applyEntry(restarted, resend);
+
+      assertThat(steady.counter("n")).isEqualTo(10);
+      ShardReply otherCounter =
+          restarted.answer(
+              ShardQuery.newBuilder()
+                  .setKind(ShardQuery.Kind.QUERY)
+                  .addKeys(bs("n"))
+                  .setArgument(ByteString.copyFrom(Codecs.INT64.encode(0L)))
+                  .build());
+      assertThat(
+              Codecs.INT64.decode(
+                  otherCounter.getResults().getResults(0).getPayload().toByteArray()))
+          .isEqualTo(10);
+    } finally {
+      otherStore.close();
+    }
+  }
+
+  @Test
+  void outcomesAreForgottenAfterTheRetentionInLeaderTime() throws IOException {
     LocalReplica shard = counterShard();
     RequestId id = requestId(1, 1);
     shard.writes(1_000, write(id, add("n", 1)));
 
-    shard.writes(1_000 + RecentWrites.RETENTION_MILLIS / 2, write(id, add("n", 1)));
-    assertThat(shard.counter("n")).isEqualTo(1);
+    shard.writes(1_000 + RecentWrites.RETENTION_MILLIS / 2, write(requestId(1, 2), add("m", 1)));
+    assertThat(shard.sm.recentOutcome(id)).isNotNull();
 
-    // Another write moves leader time past the retention: the first outcome is dropped.
-    shard.writes(2_000 + RecentWrites.RETENTION_MILLIS, write(requestId(1, 2), add("m", 1)));
-    shard.writes(2_000 + RecentWrites.RETENTION_MILLIS, write(id, add("n", 1)));
-    assertThat(shard.counter("n")).isEqualTo(2);
+    // A write whose leader time is past the retention drops the first outcome.
+    shard.writes(2_000 + RecentWrites.RETENTION_MILLIS, write(requestId(1, 3), add("m", 1)));
+    assertThat(shard.sm.recentOutcome(id)).isNull();
   }
 
   @Test
@@ -490,11 +527,9 @@ class ShardStateMachineTest {
     RequestId id = requestId(1, 1);
 
     ShardReply refused = shard.writes(1_000, write(id, put("z", "1"))).get(0);
-    assertThat(refused.getShardError().getCode()).isEqualTo(ShardError.Code.EPOCH_MISMATCH);
-    ShardReply applied = shard.writes(1_000, write(id, put("b", "1"))).get(0);
 
-    assertThat(applied.hasResults()).isTrue();
-    assertThat(shard.get("b").getPayload()).isEqualTo(bs("1"));
+    assertThat(refused.getShardError().getCode()).isEqualTo(ShardError.Code.EPOCH_MISMATCH);
+    assertThat(shard.sm.recentOutcome(id)).isNull();
   }
 
   @Test
