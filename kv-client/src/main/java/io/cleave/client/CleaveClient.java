@@ -141,6 +141,7 @@ public final class CleaveClient implements AutoCloseable {
         keyspace,
         key,
         false,
+        options.consistency() == Consistency.STALE,
         KvServiceGrpc.getGetMethod(),
         route ->
             GetRequest.newBuilder()
@@ -272,6 +273,7 @@ public final class CleaveClient implements AutoCloseable {
         keyspace,
         key,
         false,
+        options.consistency() == Consistency.STALE,
         KvServiceGrpc.getQueryMethod(),
         route ->
             QueryRequest.newBuilder()
@@ -383,8 +385,20 @@ public final class CleaveClient implements AutoCloseable {
       Function<RouteHint, Q> request,
       Duration timeout,
       Function<A, T> result) {
+    return single(keyspace, key, write, false, method, request, timeout, result);
+  }
+
+  private <Q, A, T> CompletableFuture<T> single(
+      String keyspace,
+      Bytes key,
+      boolean write,
+      boolean anyReplica,
+      MethodDescriptor<Q, A> method,
+      Function<RouteHint, Q> request,
+      Duration timeout,
+      Function<A, T> result) {
     Objects.requireNonNull(key, "key");
-    SingleKeyOp<Q, A> op = new SingleKeyOp<>(method, key.array(), write, request);
+    SingleKeyOp<Q, A> op = new SingleKeyOp<>(method, key.array(), write, anyReplica, request);
     return dispatcher
         .execute(keyspace, op, deadline(timeout))
         .thenApply(v -> result.apply(op.response()));

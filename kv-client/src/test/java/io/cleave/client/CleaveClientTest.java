@@ -79,6 +79,26 @@ class CleaveClientTest {
   }
 
   @Test
+  void staleReadsSpreadOverTheReplicasWhileLinearizableReadsGoToTheLeader() {
+    blocking.put(KS, key("k"), key("v"));
+    ClientMetrics before = client.metrics();
+    int seenBefore = cluster.requests().size();
+
+    ReadOptions stale = ReadOptions.builder().consistency(Consistency.STALE).build();
+    for (int i = 0; i < 6; i++) {
+      assertThat(blocking.get(KS, key("k"), stale).value()).isEqualTo(key("v"));
+    }
+    List<FakeCluster.Seen> staleReads = cluster.requests().subList(seenBefore, seenBefore + 6);
+    blocking.get(KS, key("k"));
+
+    assertThat(staleReads).extracting(FakeCluster.Seen::nodeId).containsOnly("n1", "n2", "n3");
+    assertThat(staleReads.stream().map(FakeCluster.Seen::nodeId).distinct()).hasSize(3);
+    assertThat(last().nodeId()).isEqualTo("n1");
+    // Every read answered at its first attempt: no NOT_LEADER detours.
+    assertThat(client.metrics().minus(before).attempts()).isEqualTo(7);
+  }
+
+  @Test
   void leaderMoveWithHintCostsOneExtraRoundTripThenGoesStraightToTheNewLeader() {
     ClientMetrics before = warm();
     cluster.moveLeader(shardId(), "n2"); // the published map still says n1

@@ -28,6 +28,7 @@ import io.cleave.api.v1.PutRequest;
 import io.cleave.api.v1.PutResponse;
 import io.cleave.api.v1.QueryRequest;
 import io.cleave.api.v1.QueryResponse;
+import io.cleave.api.v1.ReadConsistency;
 import io.cleave.api.v1.RegisterKeyspaceRequest;
 import io.cleave.api.v1.RegisterKeyspaceResponse;
 import io.cleave.api.v1.Replica;
@@ -327,6 +328,19 @@ final class FakeCluster implements AutoCloseable {
         boolean write,
         StreamObserver<A> out,
         Supplier<A> answer) {
+      serve(method, keyspace, keys, hint, write, false, out, answer);
+    }
+
+    /** As the real node: a STALE read is answered by any replica, everything else by the leader. */
+    private <A> void serve(
+        String method,
+        String keyspace,
+        List<ByteString> keys,
+        RouteHint hint,
+        boolean write,
+        boolean anyReplica,
+        StreamObserver<A> out,
+        Supplier<A> answer) {
       String outcome = "OK";
       try {
         KeyspaceDescriptor ks = keyspaces.get(keyspace);
@@ -356,7 +370,7 @@ final class FakeCluster implements AutoCloseable {
                   .addCurrentShards(owner)
                   .build());
         }
-        if (!owner.getLeaderNodeId().equals(nodeId)) {
+        if (!anyReplica && !owner.getLeaderNodeId().equals(nodeId)) {
           ShardError.Builder error = ShardError.newBuilder().setCode(ShardError.Code.NOT_LEADER);
           if (leaderHints) {
             error
@@ -396,6 +410,7 @@ final class FakeCluster implements AutoCloseable {
           List.of(r.getKey()),
           r.getRoute(),
           false,
+          r.getConsistency() == ReadConsistency.STALE,
           out,
           () -> {
             Stored s = data.get(dataKey(r.getKeyspace(), r.getKey()));

@@ -60,6 +60,11 @@ public final class BatchOp implements KeyOp<BatchRequest, BatchResponse> {
   }
 
   @Override
+  public boolean anyReplica() {
+    return kind == BatchRequest.Kind.GET && consistency == ReadConsistency.STALE;
+  }
+
+  @Override
   public BatchRequest request(RouteHint route, int[] indices) {
     BatchRequest.Builder request =
         BatchRequest.newBuilder()

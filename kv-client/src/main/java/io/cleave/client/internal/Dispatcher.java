@@ -217,7 +217,10 @@ public final class Dispatcher {
   }
 
   private <Q, A> void send(Call<Q, A> call, ShardRoute shard, int[] indices, int attempt) {
-    ShardRoute.Target target = shard.target(cache::addressOf, channels::isDown);
+    ShardRoute.Target target =
+        call.op.anyReplica()
+            ? shard.anyReplica(cache::addressOf, channels::isDown)
+            : shard.target(cache::addressOf, channels::isDown);
     if (target == null) {
       CleaveException unknown =
           new CleaveException(

@@ -26,6 +26,14 @@ public interface KeyOp<Q, A> {
    */
   boolean write();
 
+  /**
+   * Whether any replica may answer (a read that accepts stale data): such reads go to the replicas
+   * in turn instead of all to the leader, which spreads them over the nodes.
+   */
+  default boolean anyReplica() {
+    return false;
+  }
+
   /** The request for the keys at {@code indices}, all owned by the shard of {@code route}. */
   Q request(RouteHint route, int[] indices);
 

@@ -21,6 +21,8 @@ public final class ShardRoute {
   private volatile String leaderAddress;
   // Where to start among the replicas when the leader is unknown; moves past nodes that failed.
   private final AtomicInteger cursor = new AtomicInteger();
+  // Where the next read that any replica may answer goes.
+  private final AtomicInteger readCursor = new AtomicInteger();
 
   /** A route for {@code descriptor}, trusting its leader hint until a node says otherwise. */
   public ShardRoute(ShardDescriptor descriptor) {
@@ -124,6 +126,24 @@ public final class ShardRoute {
       }
     }
     return fallback;
+  }
+
+  /**
+   * Picks the node for a read any replica may answer (a stale read): the replicas in turn, skipping
+   * nodes marked down, so these reads spread over every node instead of queueing at the leader.
+   * Falls back to {@link #target} when no replica has a known address that is up.
+   */
+  public Target anyReplica(Function<String, String> addressOf, Predicate<String> down) {
+    List<Replica> replicas = descriptor.getReplicasList();
+    int start = Math.floorMod(readCursor.getAndIncrement(), Math.max(1, replicas.size()));
+    for (int i = 0; i < replicas.size(); i++) {
+      String nodeId = replicas.get((start + i) % replicas.size()).getNodeId();
+      String address = addressOf.apply(nodeId);
+      if (address != null && !down.test(address)) {
+        return new Target(nodeId, address);
+      }
+    }
+    return target(addressOf, down);
   }
 
   @Override

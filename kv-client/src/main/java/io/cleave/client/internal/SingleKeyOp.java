@@ -14,6 +14,7 @@ public final class SingleKeyOp<Q, A> implements KeyOp<Q, A> {
   private final MethodDescriptor<Q, A> method;
   private final byte[] key;
   private final boolean write;
+  private final boolean anyReplica;
   private final Function<RouteHint, Q> request;
   private volatile A response;
 
@@ -23,9 +24,22 @@ public final class SingleKeyOp<Q, A> implements KeyOp<Q, A> {
    */
   public SingleKeyOp(
       MethodDescriptor<Q, A> method, byte[] key, boolean write, Function<RouteHint, Q> request) {
+    this(method, key, write, false, request);
+  }
+
+  /**
+   * @param anyReplica a read that accepts stale data: any replica may answer it
+   */
+  public SingleKeyOp(
+      MethodDescriptor<Q, A> method,
+      byte[] key,
+      boolean write,
+      boolean anyReplica,
+      Function<RouteHint, Q> request) {
     this.method = method;
     this.key = key;
     this.write = write;
+    this.anyReplica = anyReplica && !write;
     this.request = request;
   }
 
@@ -47,6 +61,11 @@ public final class SingleKeyOp<Q, A> implements KeyOp<Q, A> {
   @Override
   public boolean write() {
     return write;
+  }
+
+  @Override
+  public boolean anyReplica() {
+    return anyReplica;
   }
 
   @Override
