@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 class PartitionChaosIT {
   @Test
   void linearizableUnderPartitions() throws Exception {
+    assumeTrue(ChaosSuite.extended(), ChaosSuite.NOT_EXTENDED);
     Optional<String> why = NetnsNetwork.unavailableReason();
     assumeTrue(why.isEmpty(), () -> "network namespaces unavailable: " + why.orElse(""));
     ChaosRun.of(

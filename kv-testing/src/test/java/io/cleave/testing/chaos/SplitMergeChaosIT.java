@@ -1,5 +1,7 @@
 package io.cleave.testing.chaos;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 class SplitMergeChaosIT {
   @Test
   void linearizableUnderFaultsWithSplitsAndMerges() throws Exception {
+    assumeTrue(ChaosSuite.extended(), ChaosSuite.NOT_EXTENDED);
     ChaosRun.of(
             "SplitMergeChaosIT",
             EnumSet.of(ChaosRun.Fault.KILL, ChaosRun.Fault.PAUSE),
