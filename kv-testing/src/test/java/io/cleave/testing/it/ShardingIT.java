@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,15 +143,23 @@ class ShardingIT {
       ClientMetrics spent = stale.metrics().minus(before);
       // Per shard whose leader moved: one attempt at the stopped node, one redirect at most.
       assertThat(spent.attempts() - spent.calls()).isLessThanOrEqualTo(2 * moved + 2);
-      // Let the leader balancer finish on the two live nodes, so no leader moves under the
-      // second pass.
+      // Let the leader balancer finish on the two live nodes: leaders balanced and unchanged for
+      // 3 s (the balancer acts every round while anything is uneven, per keyspace or per node),
+      // so no leader moves under the second pass.
+      AtomicReference<Map<Long, Integer>> lastSeen = new AtomicReference<>(Map.of());
       Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(45))
+          .during(Duration.ofSeconds(3))
+          .pollInterval(Duration.ofMillis(200))
           .until(
               () -> {
+                Map<Long, Integer> leaders = new HashMap<>();
+                shardIds.forEach(id -> leaders.put(id, cluster.leaderOf(id)));
+                boolean unchanged = leaders.equals(lastSeen.getAndSet(leaders));
                 Map<Integer, Integer> led = new HashMap<>();
-                shardIds.forEach(id -> led.merge(cluster.leaderOf(id), 1, Integer::sum));
-                return !led.containsKey(-1)
+                leaders.values().forEach(node -> led.merge(node, 1, Integer::sum));
+                return unchanged
+                    && !led.containsKey(-1)
                     && led.size() == 2
                     && Math.abs(
                             led.values().stream().mapToInt(i -> i).max().getAsInt()
