@@ -31,7 +31,8 @@ class LoadSplitIT {
   @BeforeAll
   static void startCluster() {
     cluster = MiniCluster.start(3);
-    client = cluster.client();
+    // Registering a keyspace right after the hot-key test can take long on a loaded 2-core box.
+    client = cluster.client(b -> b.defaultTimeout(Duration.ofSeconds(60)));
   }
 
   @AfterAll
