@@ -167,6 +167,7 @@ public final class CleaveClient implements AutoCloseable {
         keyspace,
         key,
         true,
+        false,
         KvServiceGrpc.getPutMethod(),
         route ->
             PutRequest.newBuilder()
@@ -190,6 +191,7 @@ public final class CleaveClient implements AutoCloseable {
         keyspace,
         key,
         true,
+        false,
         KvServiceGrpc.getDeleteMethod(),
         route ->
             DeleteRequest.newBuilder()
@@ -216,6 +218,7 @@ public final class CleaveClient implements AutoCloseable {
         keyspace,
         key,
         true,
+        false,
         KvServiceGrpc.getCompareAndSetMethod(),
         route -> {
           CompareAndSetRequest.Builder request =
@@ -248,6 +251,7 @@ public final class CleaveClient implements AutoCloseable {
         keyspace,
         key,
         true,
+        false,
         KvServiceGrpc.getCommandMethod(),
         route ->
             CommandRequest.newBuilder()
@@ -376,17 +380,6 @@ public final class CleaveClient implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- plumbing
-
-  private <Q, A, T> CompletableFuture<T> single(
-      String keyspace,
-      Bytes key,
-      boolean write,
-      MethodDescriptor<Q, A> method,
-      Function<RouteHint, Q> request,
-      Duration timeout,
-      Function<A, T> result) {
-    return single(keyspace, key, write, false, method, request, timeout, result);
-  }
 
   private <Q, A, T> CompletableFuture<T> single(
       String keyspace,

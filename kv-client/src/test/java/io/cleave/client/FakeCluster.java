@@ -320,17 +320,6 @@ final class FakeCluster implements AutoCloseable {
      * Runs the real server's checks, then {@code answer}. Returns the keyspace id via the data key
      * prefix; throws the status a node would answer.
      */
-    private <A> void serve(
-        String method,
-        String keyspace,
-        List<ByteString> keys,
-        RouteHint hint,
-        boolean write,
-        StreamObserver<A> out,
-        Supplier<A> answer) {
-      serve(method, keyspace, keys, hint, write, false, out, answer);
-    }
-
     /** As the real node: a STALE read is answered by any replica, everything else by the leader. */
     private <A> void serve(
         String method,
@@ -438,6 +427,7 @@ final class FakeCluster implements AutoCloseable {
           List.of(r.getKey()),
           r.getRoute(),
           true,
+          false,
           out,
           () ->
               PutResponse.newBuilder()
@@ -453,6 +443,7 @@ final class FakeCluster implements AutoCloseable {
           List.of(r.getKey()),
           r.getRoute(),
           true,
+          false,
           out,
           () ->
               DeleteResponse.newBuilder()
@@ -468,6 +459,7 @@ final class FakeCluster implements AutoCloseable {
           List.of(r.getKey()),
           r.getRoute(),
           true,
+          false,
           out,
           () -> {
             String k = dataKey(r.getKeyspace(), r.getKey());
@@ -506,6 +498,7 @@ final class FakeCluster implements AutoCloseable {
           List.of(r.getKey()),
           r.getRoute(),
           true,
+          false,
           out,
           () ->
               CommandResponse.newBuilder()
@@ -520,6 +513,7 @@ final class FakeCluster implements AutoCloseable {
           r.getKeyspace(),
           List.of(r.getKey()),
           r.getRoute(),
+          false,
           false,
           out,
           () -> {
@@ -539,6 +533,7 @@ final class FakeCluster implements AutoCloseable {
           keys,
           r.getRoute(),
           r.getKind() != BatchRequest.Kind.GET,
+          false,
           out,
           () -> {
             BatchResponse.Builder b = BatchResponse.newBuilder();

@@ -22,11 +22,6 @@ public final class SingleKeyOp<Q, A> implements KeyOp<Q, A> {
    * @param request builds the request for a route; called again on every attempt, because the route
    *     changes when the cache is repaired
    */
-  public SingleKeyOp(
-      MethodDescriptor<Q, A> method, byte[] key, boolean write, Function<RouteHint, Q> request) {
-    this(method, key, write, false, request);
-  }
-
   /**
    * @param anyReplica a read that accepts stale data: any replica may answer it
    */
