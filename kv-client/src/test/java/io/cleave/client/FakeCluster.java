@@ -77,6 +77,7 @@ final class FakeCluster implements AutoCloseable {
   private final Set<String> hangingReads = ConcurrentHashMap.newKeySet();
   private final AtomicInteger lostPutAnswers = new AtomicInteger();
   private final List<io.cleave.api.v1.RequestId> putRequestIds = new CopyOnWriteArrayList<>();
+  private final List<BatchRequest> batchWrites = new CopyOnWriteArrayList<>();
   final List<Seen> seen = new CopyOnWriteArrayList<>();
   final AtomicInteger mapRequests = new AtomicInteger();
   private volatile GetClusterMapResponse published = GetClusterMapResponse.getDefaultInstance();
@@ -232,6 +233,11 @@ final class FakeCluster implements AutoCloseable {
   /** The request ids of every put that reached a node, in order. */
   List<io.cleave.api.v1.RequestId> putRequestIds() {
     return putRequestIds;
+  }
+
+  /** Every batch write that reached a node, in order. */
+  List<BatchRequest> batchWrites() {
+    return batchWrites;
   }
 
   /** Writes reaching this node are never answered (reads still are). */
@@ -526,6 +532,9 @@ final class FakeCluster implements AutoCloseable {
 
     @Override
     public void batch(BatchRequest r, StreamObserver<BatchResponse> out) {
+      if (r.getKind() != BatchRequest.Kind.GET) {
+        batchWrites.add(r);
+      }
       List<ByteString> keys = r.getEntriesList().stream().map(BatchEntry::getKey).toList();
       serve(
           "Batch",

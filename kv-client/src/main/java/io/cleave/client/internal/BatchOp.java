@@ -73,7 +73,12 @@ public final class BatchOp implements KeyOp<BatchRequest, BatchResponse> {
             .setConsistency(consistency)
             .setRoute(route);
     for (int index : indices) {
-      request.addEntries(entries.get(index));
+      // A write entry's place in the whole call names its outcome on the shard, also when a split
+      // or merge between attempts regroups the call's keys.
+      request.addEntries(
+          write()
+              ? entries.get(index).toBuilder().setCallIndex(index).build()
+              : entries.get(index));
     }
     return request.build();
   }

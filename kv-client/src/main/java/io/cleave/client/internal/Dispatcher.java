@@ -9,6 +9,7 @@ import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.ShardError;
 import io.cleave.client.CleaveException;
 import io.cleave.client.KeyspaceNotFoundException;
+import io.cleave.client.UnknownOutcomeException;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import java.nio.ByteBuffer;
@@ -39,6 +40,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * backoff is slept that would end past it.
  */
 public final class Dispatcher {
+  /**
+   * A write is not resent later than this after its first attempt: shards answer resends from the
+   * outcomes they store for two minutes of log time (the margin covers leaders' clocks that
+   * differ).
+   */
+  static final long RESEND_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
+
   private final RoutingCache cache;
   private final Channels channels;
   private final MapLoader maps;
@@ -85,7 +93,7 @@ public final class Dispatcher {
       checkKey(op.key(i));
     }
     counters.calls.increment();
-    Call<?, ?> call = new Call<>(keyspace, op, deadline);
+    Call<?, ?> call = new Call<>(keyspace, op, deadline, op.write() ? newRequestId() : null);
     live.add(call);
     call.done.whenComplete((v, error) -> live.remove(call));
     if (closed) {
@@ -153,14 +161,20 @@ public final class Dispatcher {
     final AtomicInteger pending;
     // NOT_FOUND reloads the map once per call: the keyspace may be new or re-created.
     final AtomicBoolean keyspaceReloaded = new AtomicBoolean();
-    // Request ids of this call's writes by (shard, keys): every resend to the same shard with the
-    // same keys reuses the id, so the shard applies the write once. Other shards or keys: new id.
-    final Map<String, RequestId> ambiguous = new ConcurrentHashMap<>();
+    // A write's one request id, for every group and every attempt: shards store each op's outcome
+    // under it (and the op's place in the call), so a resend - to the same shard or, after a split
+    // or merge, to the one that owns the key now - gets the first outcome instead of a second
+    // apply.
+    final RequestId requestId;
+    // When the first attempt left: shards keep outcomes for a limited log time, so a write is not
+    // resent after RESEND_WINDOW_NANOS.
+    final long startNanos = System.nanoTime();
 
-    Call(String keyspace, KeyOp<Q, A> op, Deadline deadline) {
+    Call(String keyspace, KeyOp<Q, A> op, Deadline deadline, RequestId requestId) {
       this.keyspace = keyspace;
       this.op = op;
       this.deadline = deadline;
+      this.requestId = requestId;
       this.pending = new AtomicInteger(op.size());
     }
   }
@@ -228,18 +242,23 @@ public final class Dispatcher {
       retry(call, indices, attempt, unknown, delayFor(attempt), true);
       return;
     }
-    String sendKey = shard.shardId() + ":" + Arrays.toString(indices);
-    RequestId requestId = null;
     Q request = call.op.request(shard.hint(), indices);
-    if (call.op.write()) {
-      // One id for every attempt of these keys on this shard: almost any failure can hide an
-      // applied write (a leader that lost its leadership answers "not leader" for an entry a
-      // new leader may still commit), and the shard's retry cache turns a resend into the first
-      // outcome.
-      requestId = call.ambiguous.computeIfAbsent(sendKey, k -> newRequestId());
-      request = withRequestId(request, requestId);
+    if (call.requestId != null) {
+      // Almost any failure can hide an applied write (a leader that lost its leadership answers
+      // "not leader" for an entry a new leader may still commit): every attempt carries the id.
+      if (attempt > 0 && System.nanoTime() - call.startNanos > RESEND_WINDOW_NANOS) {
+        fail(
+            call,
+            new UnknownOutcomeException(
+                "write not resent "
+                    + TimeUnit.NANOSECONDS.toSeconds(RESEND_WINDOW_NANOS)
+                    + " s after its first attempt (shards may have forgotten its outcome by then);"
+                    + " it may or may not have been applied",
+                null));
+        return;
+      }
+      request = withRequestId(request, call.requestId);
     }
-    RequestId sentId = requestId;
     CompletableFuture<A> response;
     try {
       response = Rpc.call(channels.get(target.address()), call.op.method(), request, call.deadline);
@@ -251,11 +270,6 @@ public final class Dispatcher {
     response.whenComplete(
         (answer, error) -> {
           if (error != null) {
-            if (sentId != null && busy(error)) {
-              // The shard answered through its log and its retry cache keeps that answer: a
-              // resend under the same id would get it again.
-              call.ambiguous.remove(sendKey);
-            }
             onFailure(call, shard, target, indices, attempt, error);
             return;
           }
@@ -339,11 +353,6 @@ public final class Dispatcher {
         .setClientId(clientIdBytes)
         .setSequence(requestSequence.incrementAndGet())
         .build();
-  }
-
-  private static boolean busy(Throwable error) {
-    ShardError detail = Errors.shardError(error);
-    return detail != null && detail.getCode() == ShardError.Code.SHARD_BUSY;
   }
 
   /** Sets the request id on any request message that has the field (the write requests do). */

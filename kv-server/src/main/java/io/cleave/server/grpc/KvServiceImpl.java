@@ -34,7 +34,10 @@ import io.cleave.server.shard.RawValueType;
 import io.cleave.server.shard.ShardStateMachine;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -229,18 +232,32 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                     throw GrpcErrors.invalidArgument(
                         "batch kind is missing: GET, PUT, DELETE or COMMAND");
               };
-          List<KeyOp> ops = request.getEntriesList().stream().map(e -> batchOp(kind, e)).toList();
+          List<KeyOp> ops = new ArrayList<>(request.getEntriesCount());
+          Set<Integer> callIndexes = new HashSet<>();
+          for (int i = 0; i < request.getEntriesCount(); i++) {
+            BatchEntry entry = request.getEntries(i);
+            int callIndex = entry.hasCallIndex() ? entry.getCallIndex() : i;
+            if (!callIndexes.add(callIndex)) {
+              throw GrpcErrors.invalidArgument(
+                  "batch entries "
+                      + i
+                      + " and an earlier one have the same call_index "
+                      + callIndex);
+            }
+            ops.add(batchOp(kind, entry, callIndex));
+          }
           return write(request.getKeyspace(), ops, kind == KeyOp.Kind.PUT, request.getRequestId())
               .thenApply(toResponse);
         });
   }
 
-  private KeyOp batchOp(KeyOp.Kind kind, BatchEntry entry) {
+  private KeyOp batchOp(KeyOp.Kind kind, BatchEntry entry, int callIndex) {
     if (kind != KeyOp.Kind.DELETE) {
       router.validateValue(
           entry.getPayload().size(), kind == KeyOp.Kind.PUT ? "value" : "argument");
     }
-    KeyOp.Builder op = KeyOp.newBuilder().setKind(kind).setKey(entry.getKey());
+    KeyOp.Builder op =
+        KeyOp.newBuilder().setKind(kind).setKey(entry.getKey()).setCallIndex(callIndex);
     if (kind != KeyOp.Kind.DELETE) {
       op.setPayload(entry.getPayload());
     }
@@ -292,9 +309,10 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       }
       write.setRequestId(requestId);
     }
-    // A resend of a write the shard applied recently gets its first outcome, not a second apply.
+    // A resend of a write the shard applied gets its first outcome, not a second apply: the state
+    // machine finds the stored outcomes of its ops.
     return node.writeBatcher()
-        .submit(replica.shardId(), write.build(), replica::recentOutcome)
+        .submit(replica.shardId(), write.build())
         .handle(
             (reply, failure) -> {
               if (failure == null) {

@@ -2,7 +2,6 @@ package io.cleave.server.grpc;
 
 import com.google.protobuf.ByteString;
 import io.cleave.api.v1.NodeDescriptor;
-import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.internal.v1.DescribeReplicasRequest;
 import io.cleave.internal.v1.EnsureReplicaRequest;
 import io.cleave.internal.v1.EnsureReplicaResponse;
@@ -163,33 +162,36 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                 try {
                   ShardState state =
                       ShardState.parseFrom(view.get(StorageKeys.stateKey(request.getShardId())));
-                  var applied =
-                      ShardStateMachine.decodeTermIndex(
-                          view.get(StorageKeys.appliedKey(request.getShardId())));
-                  ShardDescriptor shard = state.getShard();
+                  byte[] appliedBytes = view.get(StorageKeys.appliedKey(request.getShardId()));
+                  var applied = ShardStateMachine.decodeTermIndex(appliedBytes);
                   FetchShardChunk.Builder chunk =
                       FetchShardChunk.newBuilder()
                           .setState(state)
                           .setAppliedTerm(applied == null ? 0 : applied.getTerm())
-                          .setAppliedIndex(applied == null ? 0 : applied.getIndex());
+                          .setAppliedIndex(applied == null ? 0 : applied.getIndex())
+                          .setAppliedLogClockMillis(ShardStateMachine.decodeLogClock(appliedBytes));
                   int[] bytes = {0};
                   FetchShardChunk.Builder[] current = {chunk};
-                  view.scan(
-                      StorageKeys.rangeStart(shard.getKeyspaceId(), shard.getStart().toByteArray()),
-                      StorageKeys.rangeEnd(shard.getKeyspaceId(), shard.getEnd().toByteArray()),
-                      (key, value) -> {
-                        current[0].addEntries(
-                            KeyValue.newBuilder()
-                                .setKey(ByteString.copyFrom(key))
-                                .setValue(ByteString.copyFrom(value)));
-                        bytes[0] += key.length + value.length;
-                        if (bytes[0] >= CHUNK_BYTES) {
-                          response.onNext(current[0].build());
-                          current[0] = FetchShardChunk.newBuilder();
-                          bytes[0] = 0;
-                        }
-                        return true;
-                      });
+                  // The data and the stored write outcomes: a resend must find its first outcome
+                  // on a replica that installed this copy too.
+                  for (StorageKeys.Range range : StorageKeys.shardRanges(state.getShard())) {
+                    view.scan(
+                        range.start(),
+                        range.end(),
+                        (key, value) -> {
+                          current[0].addEntries(
+                              KeyValue.newBuilder()
+                                  .setKey(ByteString.copyFrom(key))
+                                  .setValue(ByteString.copyFrom(value)));
+                          bytes[0] += key.length + value.length;
+                          if (bytes[0] >= CHUNK_BYTES) {
+                            response.onNext(current[0].build());
+                            current[0] = FetchShardChunk.newBuilder();
+                            bytes[0] = 0;
+                          }
+                          return true;
+                        });
+                  }
                   response.onNext(current[0].build());
                   return null;
                 } catch (IOException e) {

@@ -288,10 +288,10 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     replicas.remove(shardId);
     try (WriteBatch batch = new WriteBatch()) {
       if (deleteData && stateBytes != null) {
-        ShardDescriptor shard = ShardState.parseFrom(stateBytes).getShard();
-        batch.deleteRange(
-            StorageKeys.rangeStart(shard.getKeyspaceId(), shard.getStart().toByteArray()),
-            StorageKeys.rangeEnd(shard.getKeyspaceId(), shard.getEnd().toByteArray()));
+        for (StorageKeys.Range range :
+            StorageKeys.shardRanges(ShardState.parseFrom(stateBytes).getShard())) {
+          batch.deleteRange(range.start(), range.end());
+        }
       }
       batch.delete(StorageKeys.stateKey(shardId));
       batch.delete(StorageKeys.appliedKey(shardId));
@@ -567,9 +567,9 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     ShardDescriptor shard = state.getShard();
     TermIndex applied = TermIndex.valueOf(first.getAppliedTerm(), first.getAppliedIndex());
     try (WriteBatch clear = new WriteBatch()) {
-      clear.deleteRange(
-          StorageKeys.rangeStart(shard.getKeyspaceId(), shard.getStart().toByteArray()),
-          StorageKeys.rangeEnd(shard.getKeyspaceId(), shard.getEnd().toByteArray()));
+      for (StorageKeys.Range range : StorageKeys.shardRanges(shard)) {
+        clear.deleteRange(range.start(), range.end());
+      }
       clear.delete(StorageKeys.appliedKey(shardId));
       store.write(clear);
     } catch (RocksDBException e) {
@@ -581,7 +581,9 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     }
     try (WriteBatch last = new WriteBatch()) {
       last.put(StorageKeys.stateKey(shardId), state.toByteArray());
-      last.put(StorageKeys.appliedKey(shardId), ShardStateMachine.encodeTermIndex(applied));
+      last.put(
+          StorageKeys.appliedKey(shardId),
+          ShardStateMachine.encodeApplied(applied, first.getAppliedLogClockMillis()));
       last.put(StorageKeys.snapshotKey(shardId), ShardStateMachine.encodeTermIndex(applied));
       store.write(last);
     } catch (RocksDBException e) {

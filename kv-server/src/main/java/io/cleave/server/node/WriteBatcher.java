@@ -1,6 +1,5 @@
 package io.cleave.server.node;
 
-import io.cleave.api.v1.RequestId;
 import io.cleave.internal.v1.ClientWrite;
 import io.cleave.internal.v1.ClientWrites;
 import io.cleave.internal.v1.ShardCommand;
@@ -17,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.apache.ratis.protocol.RaftClientReply;
 
 /**
@@ -35,7 +33,9 @@ import org.apache.ratis.protocol.RaftClientReply;
  *
  * <p>An entry fails or succeeds as a whole at the Raft level (not leader, timeout); each write in
  * it still gets its own outcome from the state machine (see {@code ClientWrites}). A resend of a
- * write still waiting or replicating here joins it instead of entering the log a second time.
+ * write still waiting or replicating here joins it instead of entering the log a second time; a
+ * resend of one already applied goes to the log, where the shard answers it with the stored first
+ * outcome ({@code WriteOutcomes}).
  */
 public final class WriteBatcher {
   /**
@@ -126,17 +126,15 @@ public final class WriteBatcher {
   /**
    * Proposes {@code write} on the shard (led by this node) and completes with the state machine's
    * reply for it, or exceptionally with {@link NotCommitted}, {@link Overloaded} or the proposal's
-   * failure. A write whose request id is waiting or replicating here joins that attempt; one whose
-   * id {@code appliedOutcome} knows (the shard applied it recently) gets that outcome.
+   * failure. The same write (request id and ops) waiting or replicating here is joined instead.
    */
-  public CompletableFuture<ShardReply> submit(
-      long shardId, ClientWrite write, Function<RequestId, ShardReply> appliedOutcome) {
+  public CompletableFuture<ShardReply> submit(long shardId, ClientWrite write) {
     Pending pending = new Pending(write, new CompletableFuture<>(), System.nanoTime());
     while (true) {
       ShardQueue queue = queues.computeIfAbsent(shardId, ShardQueue::new);
       Pending joined;
       try {
-        joined = queue.add(pending, appliedOutcome);
+        joined = queue.add(pending);
       } catch (Overloaded e) {
         return CompletableFuture.failedFuture(e);
       }
@@ -154,8 +152,9 @@ public final class WriteBatcher {
   private final class ShardQueue {
     private final long shardId;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-    // Writes with a request id, waiting or replicating: a resend of one joins it.
-    private final Map<RequestId, Pending> byRequestId = new HashMap<>();
+    // Writes with a request id, waiting or replicating: a resend of one joins it. Keyed by the
+    // whole write: a resend whose keys were regrouped (a split between attempts) is another write.
+    private final Map<ClientWrite, Pending> resendable = new HashMap<>();
     private int inFlight;
     private boolean retired;
 
@@ -164,33 +163,26 @@ public final class WriteBatcher {
     }
 
     /**
-     * Queues {@code pending}, or returns the write with the same request id that is already waiting
-     * or replicating (a resend joins the first attempt) or already applied; null when this queue is
-     * retired. Under the lock, so a resend racing its first attempt's completion finds it either
-     * here (removed only after the reply, which follows the apply) or applied.
+     * Queues {@code pending}, or returns the same write already waiting or replicating (a resend
+     * joins the first attempt); null when this queue is retired.
      */
-    synchronized Pending add(Pending pending, Function<RequestId, ShardReply> appliedOutcome) {
+    synchronized Pending add(Pending pending) {
       if (retired) {
         return null;
       }
-      RequestId id = requestId(pending);
-      if (id != null) {
-        Pending same = byRequestId.get(id);
+      boolean resendable = hasRequestId(pending);
+      if (resendable) {
+        Pending same = this.resendable.get(pending.write());
         if (same != null) {
           return same;
-        }
-        ShardReply applied = appliedOutcome.apply(id);
-        if (applied != null) {
-          return new Pending(
-              pending.write(), CompletableFuture.completedFuture(applied), pending.queuedNanos());
         }
       }
       if (waiting.size() >= MAX_WAITING_WRITES) {
         throw new Overloaded(shardId);
       }
       waiting.add(pending);
-      if (id != null) {
-        byRequestId.put(id, pending);
+      if (resendable) {
+        this.resendable.put(pending.write(), pending);
       }
       return pending;
     }
@@ -233,7 +225,7 @@ public final class WriteBatcher {
             commitTime.record(System.nanoTime() - now, TimeUnit.NANOSECONDS);
             synchronized (this) {
               inFlight--;
-              batch.forEach(p -> byRequestId.remove(requestId(p), p));
+              batch.forEach(p -> resendable.remove(p.write(), p));
             }
             complete(batch, reply, failure);
             sendIfRoom();
@@ -249,9 +241,8 @@ public final class WriteBatcher {
     }
   }
 
-  private static RequestId requestId(Pending pending) {
-    RequestId id = pending.write().getRequestId();
-    return id.getClientId().isEmpty() ? null : id;
+  private static boolean hasRequestId(Pending pending) {
+    return !pending.write().getRequestId().getClientId().isEmpty();
   }
 
   private static void complete(List<Pending> batch, RaftClientReply reply, Throwable failure) {

@@ -27,6 +27,7 @@ import io.cleave.server.storage.StoredValue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,8 +71,10 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final ShardHost host;
   private final NodeStore store;
   private final ShardStatsTracker stats = new ShardStatsTracker();
-  // Filled by the apply thread, read by request threads on the leader.
-  private final RecentWrites recentWrites = new RecentWrites(50_000, 16L * 1024 * 1024);
+  private final WriteOutcomes outcomes;
+  // The shard's log clock: the largest leader time of any entry applied so far (stored with the
+  // applied index, shipped with copies of the shard). Stored write outcomes expire by it.
+  private volatile long logClockMillis;
   private volatile ShardState state;
   private volatile RawValueType type;
   private volatile long durableAppliedIndex = -1;
@@ -100,6 +103,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     this.shardId = shardId;
     this.host = host;
     this.store = host.store();
+    this.outcomes = new WriteOutcomes(store);
   }
 
   public long shardId() {
@@ -113,14 +117,6 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   public ShardStatsTracker stats() {
     return stats;
-  }
-
-  /**
-   * The outcome of the write with this request id if this replica applied it recently, else null.
-   * The leader answers a resend with it instead of proposing the write again.
-   */
-  public ShardReply recentOutcome(io.cleave.api.v1.RequestId requestId) {
-    return recentWrites.find(requestId);
   }
 
   @Override
@@ -166,8 +162,10 @@ public final class ShardStateMachine extends BaseStateMachine {
       throw new IOException("no state stored for shard " + shardId);
     }
     setState(ShardState.parseFrom(stateBytes));
-    TermIndex applied = decodeTermIndex(store.get(StorageKeys.appliedKey(shardId)));
+    byte[] appliedBytes = store.get(StorageKeys.appliedKey(shardId));
+    TermIndex applied = decodeTermIndex(appliedBytes);
     durableAppliedIndex = applied == null ? -1 : applied.getIndex();
+    logClockMillis = decodeLogClock(appliedBytes);
     snapshotTermIndex = decodeTermIndex(store.get(StorageKeys.snapshotKey(shardId)));
     // Ratis replays from the snapshot index and requires the applied index to grow one entry at a
     // time, so start there; entries up to durableAppliedIndex are then skipped, not re-applied.
@@ -225,6 +223,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     } catch (InvalidProtocolBufferException e) {
       return persistAppliedOnly(termIndex, opError(OpError.Code.INVALID_ARGUMENT, e.getMessage()));
     }
+    logClockMillis = Math.max(logClockMillis, command.getLeaderTimeMillis());
     try {
       ShardReply reply =
           switch (command.getBodyCase()) {
@@ -272,7 +271,7 @@ public final class ShardStateMachine extends BaseStateMachine {
   /** Writes {@code batch} with the applied index, then publishes the index. */
   private void commit(WriteBatch batch, TermIndex termIndex) throws IOException {
     try {
-      batch.put(StorageKeys.appliedKey(shardId), encodeTermIndex(termIndex));
+      batch.put(StorageKeys.appliedKey(shardId), encodeApplied(termIndex, logClockMillis));
     } catch (RocksDBException e) {
       throw new IOException(e);
     }
@@ -345,17 +344,19 @@ public final class ShardStateMachine extends BaseStateMachine {
   /**
    * Applies client writes in order, each on its own: all of a write's ops or none of them (a value
    * type refusing one input fails only that write), with its own reply. One store write holds all
-   * of them and the applied index.
+   * of them, their stored outcomes and the applied index.
    *
-   * <p>Every write in the log is applied, also one whose request id was seen before: what a replica
-   * remembers of earlier writes differs between replicas (a restart or a snapshot install forgets),
-   * so skipping on it here would let replicas diverge. Resends are answered by the leader before
-   * they reach the log ({@link #recentOutcome}); this only records the outcomes it answers with.
+   * <p>An op whose outcome is stored under the write's request id (a resend of a write applied
+   * before, maybe on another leader, before a restart, or in the shard this one split from or
+   * absorbed) is not applied again: it is answered with that outcome ({@link WriteOutcomes}). The
+   * decision reads only the store, so every replica makes the same one.
    */
   private List<ShardReply> applyWrites(
       List<ClientWrite> writes, long leaderTimeMillis, TermIndex termIndex) throws IOException {
     CommandContext context = new CommandContext(leaderTimeMillis, termIndex.getIndex());
+    long logClock = logClockMillis;
     Overlay entry = new Overlay(null);
+    WriteOutcomes.Pending written = new WriteOutcomes.Pending();
     List<ShardReply> replies = new ArrayList<>(writes.size());
     long[] keyAndSizeDelta = new long[2];
     List<byte[]> loadKeys = new ArrayList<>();
@@ -364,18 +365,31 @@ public final class ShardStateMachine extends BaseStateMachine {
       KeyOpBatch ops = write.getOps();
       ShardReply refusal = refuseKeys(ops.getOpsList().stream().map(KeyOp::getKey).toList());
       if (refusal != null) {
-        // Not remembered: the client resends it to the shard that owns the key now, or here
-        // once the shard is no longer busy.
+        // Nothing stored: the client resends it to the shard that owns the key now, or here once
+        // the shard is no longer busy.
         replies.add(refusal);
         continue;
       }
+      byte[][] outcomeKeys = WriteOutcomes.keysOf(state, write);
+      KeyResult[] results = new KeyResult[ops.getOpsCount()];
+      boolean[] stored = new boolean[results.length];
+      if (outcomeKeys != null) {
+        for (int i = 0; i < results.length; i++) {
+          results[i] = outcomes.find(outcomeKeys[i], written, logClock);
+          stored[i] = results[i] != null;
+        }
+      }
       Overlay overlay = new Overlay(entry);
-      KeyResults.Builder results = KeyResults.newBuilder();
       long[] delta = new long[2];
+      List<byte[]> writeLoadKeys = new ArrayList<>();
       List<Long> writeLoads = new ArrayList<>();
       ShardReply reply;
       try {
-        for (KeyOp op : ops.getOpsList()) {
+        for (int i = 0; i < results.length; i++) {
+          if (results[i] != null) {
+            continue; // applied by an earlier attempt of this write
+          }
+          KeyOp op = ops.getOps(i);
           byte[] key = op.getKey().toByteArray();
           StoredValue before = overlay.read(key);
           Applied applied = applyOne(op, key, before, context);
@@ -386,27 +400,35 @@ public final class ShardStateMachine extends BaseStateMachine {
                 (applied.next != null ? applied.next.size() : 0)
                     - (before != null ? before.size() : 0);
           }
-          results.addResults(applied.result);
+          results[i] = applied.result;
+          writeLoadKeys.add(routingKey(key));
           writeLoads.add(applied.load);
         }
         overlay.join();
+        for (int i = 0; outcomeKeys != null && i < results.length; i++) {
+          if (!stored[i]) {
+            written.put(outcomeKeys[i], logClock, results[i]);
+          }
+        }
         keyAndSizeDelta[0] += delta[0];
         keyAndSizeDelta[1] += delta[1];
-        for (int i = 0; i < ops.getOpsCount(); i++) {
-          loadKeys.add(routingKey(ops.getOps(i).getKey().toByteArray()));
-          loads.add(writeLoads.get(i));
-        }
-        reply = ShardReply.newBuilder().setResults(results).build();
+        loadKeys.addAll(writeLoadKeys);
+        loads.addAll(writeLoads);
+        reply =
+            ShardReply.newBuilder()
+                .setResults(KeyResults.newBuilder().addAllResults(Arrays.asList(results)))
+                .build();
       } catch (RuntimeException e) {
         // The type refused an input (malformed argument, overflow, ...): this write changes
-        // nothing, so a write of several keys is atomic.
+        // nothing, so a write of several keys is atomic; nothing is stored, so a resend applies.
         reply = opError(OpError.Code.INVALID_ARGUMENT, describe(e));
       }
-      recentWrites.remember(write.getRequestId(), reply, leaderTimeMillis);
       replies.add(reply);
     }
     try (WriteBatch batch = new WriteBatch()) {
       entry.flushInto(batch);
+      written.flushInto(batch);
+      outcomes.sweep(state.getShard(), batch, written.size(), logClock);
       commit(batch, termIndex);
     } catch (RocksDBException e) {
       throw new IOException(e);
@@ -895,6 +917,20 @@ public final class ShardStateMachine extends BaseStateMachine {
         .putLong(termIndex.getTerm())
         .putLong(termIndex.getIndex())
         .array();
+  }
+
+  /** The stored applied position: term, index and the shard's log clock there. */
+  public static byte[] encodeApplied(TermIndex termIndex, long logClockMillis) {
+    return ByteBuffer.allocate(24)
+        .putLong(termIndex.getTerm())
+        .putLong(termIndex.getIndex())
+        .putLong(logClockMillis)
+        .array();
+  }
+
+  /** The log clock of a stored applied position; 0 when absent (also in stores before it). */
+  public static long decodeLogClock(byte[] applied) {
+    return applied == null || applied.length < 24 ? 0 : ByteBuffer.wrap(applied, 16, 8).getLong();
   }
 
   public static TermIndex decodeTermIndex(byte[] bytes) {

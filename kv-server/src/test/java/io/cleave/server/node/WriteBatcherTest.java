@@ -14,9 +14,7 @@ import io.cleave.internal.v1.ShardCommand;
 import io.cleave.internal.v1.ShardReplies;
 import io.cleave.internal.v1.ShardReply;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.ratis.protocol.ClientId;
@@ -43,10 +41,8 @@ class WriteBatcherTest {
             return reply;
           });
 
-  private final Map<RequestId, ShardReply> applied = new HashMap<>();
-
   private CompletableFuture<ShardReply> submit(long shardId, ClientWrite write) {
-    return batcher.submit(shardId, write, applied::get);
+    return batcher.submit(shardId, write);
   }
 
   private static ClientWrite withId(ClientWrite write, long sequence) {
@@ -156,14 +152,19 @@ class WriteBatcherTest {
   }
 
   @Test
-  void aResendOfAnAppliedWriteGetsItsOutcomeWithoutAProposal() {
-    ShardReply outcome =
-        ShardReply.newBuilder().setResults(KeyResults.getDefaultInstance()).build();
-    ClientWrite write = withId(put("a"), 7);
-    applied.put(write.getRequestId(), outcome);
+  void aResendWithOtherKeysOrOfAnAppliedWriteIsProposedForTheShardToDecide() {
+    CompletableFuture<ShardReply> first = submit(1, withId(put("a"), 7));
+    // The same id with other keys: the call's keys were regrouped by a split between attempts.
+    CompletableFuture<ShardReply> regrouped = submit(1, withId(put("b"), 7));
+    commit(proposals.get(0));
+    commit(proposals.get(1));
+    // Applied already: the state machine answers it from the outcome it stored.
+    CompletableFuture<ShardReply> late = submit(1, withId(put("a"), 7));
+    commit(proposals.get(2));
 
-    assertThat(submit(1, write).join()).isSameAs(outcome);
-    assertThat(proposals).isEmpty();
+    assertThat(proposals).hasSize(3);
+    assertThat(List.of(first, regrouped, late))
+        .allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
   }
 
   @Test

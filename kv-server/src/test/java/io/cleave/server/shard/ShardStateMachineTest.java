@@ -450,21 +450,35 @@ class ShardStateMachineTest {
   }
 
   @Test
-  void theFirstOutcomeOfAWriteIsRememberedForTheLeaderToAnswerAResend() throws IOException {
+  void aResendIsAnsweredWithItsFirstOutcomeAndNotAppliedAgain() throws IOException {
     LocalReplica shard = counterShard();
     RequestId id = requestId(7, 42);
 
     ShardReply first = shard.writes(1_000, write(id, add("n", 5))).get(0);
+    ShardReply resent = shard.writes(2_000, write(id, add("n", 5))).get(0);
+    ShardReply other = shard.writes(3_000, write(requestId(7, 43), add("n", 5))).get(0);
 
-    assertThat(shard.sm.recentOutcome(id)).isEqualTo(first);
-    assertThat(shard.sm.recentOutcome(requestId(7, 43))).isNull();
-    assertThat(shard.sm.recentOutcome(RequestId.getDefaultInstance())).isNull();
+    assertThat(resent).isEqualTo(first);
+    assertThat(other).isNotEqualTo(first);
+    assertThat(shard.counter("n")).isEqualTo(10);
   }
 
   @Test
-  void aWriteInTheLogTwiceAppliesTwiceOnEveryReplicaEvenOneThatForgotIt() throws IOException {
-    // Regression: apply used to skip a write whose id it remembered, but a restarted replica has
-    // forgotten what the others remember, so the same log gave different states.
+  void aWriteWithoutARequestIdIsAppliedEveryTime() throws IOException {
+    LocalReplica shard = counterShard();
+
+    shard.writes(1_000, write(null, add("n", 5)));
+    shard.writes(2_000, write(null, add("n", 5)));
+
+    assertThat(shard.counter("n")).isEqualTo(10);
+    assertThat(storedOutcomes(1)).isZero();
+  }
+
+  @Test
+  void aWriteInTheLogTwiceAppliesOnceOnEveryReplicaEvenOneThatRestarted() throws IOException {
+    // The decision reads only the store: a replica that restarted between the two entries (and
+    // so lost everything in memory) decides like one that did not. A first version decided on an
+    // in-memory cache and let such replicas diverge.
     RequestId id = requestId(7, 42);
     LocalReplica steady = counterShard();
     steady.writes(1_000, write(id, add("n", 5)));
@@ -485,12 +499,11 @@ class ShardStateMachineTest {
       ShardStateMachine other = new ShardStateMachine(1, otherHost);
       other.initialize(FakeShardHost.raftServer(), ShardGroups.groupId(1), null);
       firstEntries.forEach(e -> applyEntry(other, e));
-      // Restart: a fresh state machine over the same store remembers no outcomes.
       ShardStateMachine restarted = new ShardStateMachine(1, otherHost);
       restarted.initialize(FakeShardHost.raftServer(), ShardGroups.groupId(1), null);
       applyEntry(restarted, resend);
 
-      assertThat(steady.counter("n")).isEqualTo(10);
+      assertThat(steady.counter("n")).isEqualTo(5);
       ShardReply otherCounter =
           restarted.answer(
               ShardQuery.newBuilder()
@@ -501,35 +514,133 @@ class ShardStateMachineTest {
       assertThat(
               Codecs.INT64.decode(
                   otherCounter.getResults().getResults(0).getPayload().toByteArray()))
-          .isEqualTo(10);
+          .isEqualTo(5);
     } finally {
       otherStore.close();
     }
   }
 
   @Test
-  void outcomesAreForgottenAfterTheRetentionInLeaderTime() throws IOException {
+  void outcomesExpireByTheLogClockWhichNeverGoesBack() throws IOException {
     LocalReplica shard = counterShard();
     RequestId id = requestId(1, 1);
+    long retention = WriteOutcomes.RETENTION_MILLIS;
     shard.writes(1_000, write(id, add("n", 1)));
 
-    shard.writes(1_000 + RecentWrites.RETENTION_MILLIS / 2, write(requestId(1, 2), add("m", 1)));
-    assertThat(shard.sm.recentOutcome(id)).isNotNull();
+    shard.writes(1_000 + retention / 2, write(id, add("n", 1)));
+    assertThat(shard.counter("n")).isEqualTo(1);
 
-    // A write whose leader time is past the retention drops the first outcome.
-    shard.writes(2_000 + RecentWrites.RETENTION_MILLIS, write(requestId(1, 3), add("m", 1)));
-    assertThat(shard.sm.recentOutcome(id)).isNull();
+    // Another write moves the log clock past the retention: the outcome no longer counts, also
+    // for a later entry whose leader's clock is behind (the log clock keeps its maximum).
+    shard.writes(2_000 + retention, write(requestId(1, 2), add("m", 1)));
+    shard.writes(1_000, write(id, add("n", 1)));
+    assertThat(shard.counter("n")).isEqualTo(2);
   }
 
   @Test
-  void aRefusedWriteIsNotRememberedSoItsResendCanApply() throws IOException {
+  void theLogClockSurvivesARestart() throws IOException {
+    LocalReplica shard = counterShard();
+    RequestId id = requestId(1, 1);
+    shard.writes(1_000, write(id, add("n", 1)));
+    shard.writes(2_000 + WriteOutcomes.RETENTION_MILLIS, write(requestId(1, 2), add("m", 1)));
+
+    LocalReplica restarted = reopen(1, shard.nextIndex);
+    restarted.writes(1_000, write(id, add("n", 1)));
+
+    assertThat(restarted.counter("n")).isEqualTo(2);
+  }
+
+  @Test
+  void expiredOutcomesAreSweptFromTheStore() throws IOException {
+    LocalReplica shard = counterShard();
+    for (int i = 0; i < 100; i++) {
+      shard.writes(1_000, write(requestId(1, i), add("k" + i, 1)));
+    }
+    assertThat(storedOutcomes(1)).isEqualTo(100);
+
+    long later = 2_000 + WriteOutcomes.RETENTION_MILLIS;
+    for (int i = 0; i < 5; i++) {
+      shard.writes(later, write(requestId(2, i), add("fresh" + i, 1)));
+    }
+
+    assertThat(storedOutcomes(1)).isEqualTo(5);
+  }
+
+  @Test
+  void aRegroupedResendAppliesOnlyTheOpsNotAppliedBefore() throws IOException {
+    // One call of two keys went as two parts (two shards at the time); one part was applied, and
+    // after a merge the resend carries both keys under the same id.
+    LocalReplica shard = counterShard();
+    RequestId id = requestId(3, 9);
+    shard.writes(1_000, write(id, add("a", 1).toBuilder().setCallIndex(0).build()));
+
+    ShardReply resent =
+        shard
+            .writes(
+                2_000,
+                write(
+                    id,
+                    add("a", 1).toBuilder().setCallIndex(0).build(),
+                    add("b", 1).toBuilder().setCallIndex(1).build()))
+            .get(0);
+
+    assertThat(resent.getResults().getResultsCount()).isEqualTo(2);
+    assertThat(shard.counter("a")).isEqualTo(1);
+    assertThat(shard.counter("b")).isEqualTo(1);
+  }
+
+  @Test
+  void aRefusedWriteStoresNoOutcomeSoItsResendApplies() throws IOException {
     LocalReplica shard = bytesShard(1, "a", "m");
     RequestId id = requestId(1, 1);
 
     ShardReply refused = shard.writes(1_000, write(id, put("z", "1"))).get(0);
+    ShardReply overflow = counterOverflow(requestId(1, 2));
 
     assertThat(refused.getShardError().getCode()).isEqualTo(ShardError.Code.EPOCH_MISMATCH);
-    assertThat(shard.sm.recentOutcome(id)).isNull();
+    assertOpError(overflow, OpError.Code.INVALID_ARGUMENT);
+    assertThat(storedOutcomes(1)).isZero();
+    assertThat(storedOutcomes(5)).isZero();
+  }
+
+  private ShardReply counterOverflow(RequestId id) throws IOException {
+    LocalReplica counters = create(state(5, CounterType.NAME, Partitioning.HASH, EMPTY, EMPTY));
+    counters.writes(1_000, write(null, add("big", Long.MAX_VALUE)));
+    return counters.writes(2_000, write(id, add("big", 1))).get(0);
+  }
+
+  @Test
+  void aSplitChildAnswersAResendOfAWriteItsParentApplied() throws IOException {
+    LocalReplica parent = bytesShard(1, "", "");
+    RequestId id = requestId(4, 1);
+    KeyOp cas = cas("z", "new").setExpectAbsent(true).build();
+    ShardReply first = parent.writes(1_000, write(id, cas)).get(0);
+    assertThat(first.getResults().getResults(0).getSucceeded()).isTrue();
+
+    parent.apply(split(utf8("m"), 2, 1));
+    LocalReplica child = reopen(2, 1);
+    ShardReply resent = child.writes(2_000, write(id, cas)).get(0);
+
+    // Applied again, the compare-and-set would fail ("z" exists now) although it succeeded.
+    assertThat(resent).isEqualTo(first);
+    assertThat(child.get("z").getVersion()).isEqualTo(1);
+  }
+
+  /** Stored outcomes of shard {@code shardId}'s range. */
+  private long storedOutcomes(long shardId) throws IOException {
+    ShardDescriptor shard = storedState(shardId).getShard();
+    StorageKeys.Range range =
+        StorageKeys.outcomeRange(
+            shard.getKeyspaceId(), shard.getStart().toByteArray(), shard.getEnd().toByteArray());
+    long[] count = {0};
+    store.scan(
+        range.start(),
+        range.end(),
+        (k, v) -> {
+          count[0]++;
+          return true;
+        });
+    return count[0];
   }
 
   @Test

@@ -112,6 +112,65 @@ class StorageKeysTest {
   @EnumSource(
       value = Partitioning.class,
       names = {"HASH", "RANGE"})
+  void outcomeRangeHoldsExactlyTheOutcomesOfKeysTheShardOwns(Partitioning partitioning) {
+    // The request id after the routing key must never carry an outcome across a range bound.
+    byte[] clientId = new byte[16];
+    Arrays.fill(clientId, (byte) 0xFF);
+    for (byte[][] bounds : rangeBounds()) {
+      StorageKeys.Range range = StorageKeys.outcomeRange(KEYSPACE, bounds[0], bounds[1]);
+      for (byte[] userKey : sampleKeys()) {
+        byte[] routing = RoutingKeys.routingKey(partitioning, userKey);
+        for (byte[] id : List.of(new byte[16], clientId)) {
+          byte[] outcome = StorageKeys.outcomeKey(KEYSPACE, routing, id, -1L, Integer.MAX_VALUE);
+
+          assertThat(inStoreRange(outcome, range.start(), range.end()))
+              .as("%s key %s", partitioning, Arrays.toString(userKey))
+              .isEqualTo(RoutingKeys.inRange(routing, bounds[0], bounds[1]));
+        }
+      }
+    }
+  }
+
+  @Test
+  void orderedEncodingKeepsOrderAndNoEncodingIsAPrefixOfAnother() {
+    List<byte[]> keys = sampleKeys();
+    for (byte[] a : keys) {
+      for (byte[] b : keys) {
+        byte[] ea = StorageKeys.ordered(a);
+        byte[] eb = StorageKeys.ordered(b);
+        assertThat(Integer.signum(Arrays.compareUnsigned(ea, eb)))
+            .as("%s vs %s", Arrays.toString(a), Arrays.toString(b))
+            .isEqualTo(Integer.signum(Arrays.compareUnsigned(a, b)));
+        if (!Arrays.equals(a, b)) {
+          assertThat(Arrays.mismatch(ea, eb)).isLessThan(Math.min(ea.length, eb.length));
+        }
+      }
+    }
+  }
+
+  @Test
+  void aShardsRangesAreItsDataAndItsOutcomesAndNothingElse() {
+    var shard =
+        io.cleave.api.v1.ShardDescriptor.newBuilder()
+            .setKeyspaceId(KEYSPACE)
+            .setStart(com.google.protobuf.ByteString.copyFrom(utf8("b")))
+            .setEnd(com.google.protobuf.ByteString.copyFrom(utf8("m")))
+            .build();
+    List<StorageKeys.Range> ranges = StorageKeys.shardRanges(shard);
+    byte[] data = StorageKeys.dataKey(KEYSPACE, Partitioning.RANGE, utf8("c"));
+    byte[] outcome = StorageKeys.outcomeKey(KEYSPACE, utf8("c"), new byte[16], 1, 0);
+    byte[] meta = StorageKeys.stateKey(1);
+
+    assertThat(ranges).hasSize(2);
+    assertThat(ranges).anyMatch(r -> inStoreRange(data, r.start(), r.end()));
+    assertThat(ranges).anyMatch(r -> inStoreRange(outcome, r.start(), r.end()));
+    assertThat(ranges).noneMatch(r -> inStoreRange(meta, r.start(), r.end()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Partitioning.class,
+      names = {"HASH", "RANGE"})
   void keysOfNeighbourKeyspacesAreNeverInsideTheWholeRange(Partitioning partitioning) {
     byte[] lo = StorageKeys.rangeStart(KEYSPACE, new byte[0]);
     byte[] hi = StorageKeys.rangeEnd(KEYSPACE, new byte[0]);

@@ -19,7 +19,9 @@ import io.cleave.testing.MiniCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -120,6 +122,67 @@ class BasicOperationsIT {
     // A new sequence is a new write.
     CommandRequest again = add.toBuilder().setRequestId(first.toBuilder().setSequence(2)).build();
     assertThat(Codecs.INT64.decode(onLeader(again).getResult().toByteArray())).isEqualTo(10L);
+  }
+
+  @Test
+  void aResendAfterASplitAndARestartOfTheNewOwnerIsStillAppliedOnce() {
+    client
+        .blocking()
+        .admin()
+        .registerKeyspace(
+            "moves",
+            KeyspaceOptions.builder()
+                .valueType(CounterType.NAME)
+                .partitioning(io.cleave.api.v1.Partitioning.RANGE)
+                .initialShards(1)
+                .build());
+    CommandRequest add =
+        CommandRequest.newBuilder()
+            .setKeyspace("moves")
+            .setKey(ByteString.copyFromUtf8("x-key"))
+            .setArgument(ByteString.copyFrom(Codecs.INT64.encode(5L)))
+            .setRequestId(
+                RequestId.newBuilder()
+                    .setClientId(
+                        ByteString.copyFrom(
+                            new byte[] {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}))
+                    .setSequence(1))
+            .build();
+    assertThat(resultOf(add)).isEqualTo(5L);
+
+    // The key moves to a new shard (another Raft group), whose leader then restarts: the outcome
+    // moved with the key and is on disk, so the resend is answered, not applied.
+    long parent =
+        client.blocking().admin().describeKeyspace("moves").getShards(0).getShard().getShardId();
+    client.blocking().admin().splitShard(parent, Bytes.utf8("m"));
+    assertThat(resultOf(add)).isEqualTo(5L);
+    long child =
+        client.blocking().admin().describeKeyspace("moves").getShardsList().stream()
+            .map(s -> s.getShard())
+            .filter(s -> s.getStart().toStringUtf8().equals("m"))
+            .findFirst()
+            .orElseThrow()
+            .getShardId();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leaderOf(child) >= 0);
+    cluster.restartNode(cluster.leaderOf(child));
+    assertThat(resultOf(add)).isEqualTo(5L);
+
+    var moves = client.keyspace("moves", new CounterType()).blocking();
+    assertThat(moves.query(Bytes.utf8("x-key"), 0L)).contains(5L);
+  }
+
+  /** The counter a command request answered, once some node led the key's shard. */
+  private static long resultOf(CommandRequest request) {
+    long[] result = new long[1];
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              result[0] = Codecs.INT64.decode(onLeader(request).getResult().toByteArray());
+              return true;
+            });
+    return result[0];
   }
 
   /** Sends {@code request} to whichever node leads its shard. */
