@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Dispatcher {
   /**
    * A write is not resent later than this after its first attempt: shards answer resends from the
-   * outcomes they store for two minutes of log time (the margin covers leaders' clocks that
+   * outcomes they store for five minutes of log time (the margin covers leaders' clocks that
    * differ).
    */
   static final long RESEND_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);

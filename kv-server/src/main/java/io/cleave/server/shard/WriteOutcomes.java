@@ -37,11 +37,12 @@ import org.rocksdb.WriteBatch;
  */
 final class WriteOutcomes {
   /**
-   * How long, in log time, an outcome answers resends: twice the client's resend window (a client
-   * does not resend a write a minute after its first attempt), so leaders' clocks may disagree by a
-   * minute before a late resend is applied again.
+   * How long, in log time, an outcome answers resends: five times the client's resend window (a
+   * client does not resend a write a minute after its first attempt), so a leader whose clock runs
+   * up to four minutes ahead of the others (a broken NTP, ClockSkewChaosIT's doubled clock) still
+   * cannot expire an outcome a resend needs. Costs about 70 bytes per op for five minutes.
    */
-  static final long RETENTION_MILLIS = 120_000;
+  static final long RETENTION_MILLIS = 300_000;
 
   /** Outcomes looked at per applied entry at least, to delete expired ones. */
   private static final int SWEEP_BATCH = 64;
