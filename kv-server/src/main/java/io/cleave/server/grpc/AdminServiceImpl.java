@@ -29,7 +29,9 @@ import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -99,7 +101,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     KvServiceImpl.serve(
         response,
         () ->
-            node.readMap()
+            mapForRead()
                 .thenApply(
                     map ->
                         ListKeyspacesResponse.newBuilder()
@@ -113,7 +115,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void getClusterMap(
       GetClusterMapRequest request, StreamObserver<GetClusterMapResponse> response) {
-    KvServiceImpl.serve(response, () -> node.readMap().thenApply(map -> clusterMap(map, request)));
+    KvServiceImpl.serve(response, () -> mapForRead().thenApply(map -> clusterMap(map, request)));
   }
 
   private static GetClusterMapResponse clusterMap(ClusterMap map, GetClusterMapRequest request) {
@@ -141,7 +143,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     KvServiceImpl.serve(
         response,
         () ->
-            node.readMap()
+            mapForRead()
                 .thenApply(
                     map -> {
                       String leader = node.metaLeaderId();
@@ -157,6 +159,27 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                           .setShardCount(map.getShardsCount())
                           .build();
                     }));
+  }
+
+  /**
+   * The cluster map for a read-only admin call, or UNAVAILABLE in time for the client to ask
+   * another node ({@link KvServiceImpl#readWaitMillis()}). The meta shard read goes through Ratis's
+   * client, whose retries (each up to its request timeout) can add up to more than the caller's
+   * whole deadline while the meta leader is not ready.
+   */
+  private CompletableFuture<ClusterMap> mapForRead() {
+    long waitMillis = KvServiceImpl.readWaitMillis();
+    return node.readMap()
+        .orTimeout(waitMillis, TimeUnit.MILLISECONDS)
+        .exceptionally(
+            t -> {
+              Throwable cause = t instanceof CompletionException ? t.getCause() : t;
+              if (cause instanceof TimeoutException) {
+                throw GrpcErrors.unavailable(
+                    "the meta shard did not answer a read within " + waitMillis + " ms; retry");
+              }
+              throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+            });
   }
 
   /**
@@ -183,11 +206,20 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                 node.clientAddress(leader)
                     .orElseThrow(
                         () -> GrpcErrors.unavailable("the meta shard has no leader yet; retry"));
+            // Not wait-for-ready: a channel whose connection attempts failed (the meta leader's
+            // client port opens only after its Raft groups started, and a restarting cluster
+            // elects before every port is open) waits out a growing reconnect backoff, and a
+            // wait-for-ready call would sit through it until the caller's deadline passed, with
+            // no answer. Reconnect at once instead; if the leader is unreachable the call fails
+            // with UNAVAILABLE before it was sent, and the client asks another node.
+            io.grpc.ManagedChannel channel = node.channelTo(address);
+            if (channel.getState(true) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
+              channel.resetConnectBackoff();
+            }
             return CompletableFuture.completedFuture(
                 forward.apply(
-                    AdminServiceGrpc.newBlockingStub(node.channelTo(address))
-                        .withDeadlineAfter(90, TimeUnit.SECONDS)
-                        .withWaitForReady()));
+                    AdminServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(90, TimeUnit.SECONDS)));
           } catch (AdminException e) {
             throw toStatus(e);
           }

@@ -529,7 +529,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     return peers;
   }
 
-  public io.grpc.Channel channelTo(String clientAddress) {
+  public io.grpc.ManagedChannel channelTo(String clientAddress) {
     return channels.to(clientAddress);
   }
 

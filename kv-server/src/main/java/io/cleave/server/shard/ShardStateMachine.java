@@ -760,7 +760,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     long waitedMillis = 0;
     while (true) {
       var other = host.localReplica(otherShardId);
-      if (other.isPresent() && other.get().getLastAppliedTermIndex().getIndex() >= index) {
+      if (other.isPresent() && other.get().inStoreThrough() >= index) {
         return;
       }
       if (waitedMillis % 10_000 == 0) {
@@ -778,6 +778,19 @@ public final class ShardStateMachine extends BaseStateMachine {
         throw new IllegalStateException("interrupted while merging", e);
       }
     }
+  }
+
+  /**
+   * The index up to which this replica's writes are in the node's store: its applied index, or more
+   * right after a restart. Ratis replays the log from the snapshot index and skips entries the
+   * store already holds; when the log lost its tail (a torn segment) the applied index stops below
+   * what the store holds until the leader resends the lost entries. A merged-away (right) shard may
+   * have no leader left to resend them, its other replicas retired and removed, so a merge that
+   * waited for the applied index would block the left shard's replica for good.
+   */
+  long inStoreThrough() {
+    TermIndex applied = getLastAppliedTermIndex();
+    return Math.max(applied == null ? -1 : applied.getIndex(), durableAppliedIndex);
   }
 
   /** Called by the left shard's commit: this (right) shard's range now belongs to the left. */
