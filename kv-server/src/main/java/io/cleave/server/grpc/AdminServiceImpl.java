@@ -29,9 +29,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -101,7 +99,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     KvServiceImpl.serve(
         response,
         () ->
-            mapForRead()
+            node.readMap()
                 .thenApply(
                     map ->
                         ListKeyspacesResponse.newBuilder()
@@ -115,7 +113,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void getClusterMap(
       GetClusterMapRequest request, StreamObserver<GetClusterMapResponse> response) {
-    KvServiceImpl.serve(response, () -> mapForRead().thenApply(map -> clusterMap(map, request)));
+    KvServiceImpl.serve(response, () -> node.readMap().thenApply(map -> clusterMap(map, request)));
   }
 
   private static GetClusterMapResponse clusterMap(ClusterMap map, GetClusterMapRequest request) {
@@ -143,7 +141,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     KvServiceImpl.serve(
         response,
         () ->
-            mapForRead()
+            node.readMap()
                 .thenApply(
                     map -> {
                       String leader = node.metaLeaderId();
@@ -159,27 +157,6 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                           .setShardCount(map.getShardsCount())
                           .build();
                     }));
-  }
-
-  /**
-   * The cluster map for a read-only admin call, or UNAVAILABLE in time for the client to ask
-   * another node ({@link KvServiceImpl#readWaitMillis()}). The meta shard read goes through Ratis's
-   * client, whose retries (each up to its request timeout) can add up to more than the caller's
-   * whole deadline while the meta leader is not ready.
-   */
-  private CompletableFuture<ClusterMap> mapForRead() {
-    long waitMillis = KvServiceImpl.readWaitMillis();
-    return node.readMap()
-        .orTimeout(waitMillis, TimeUnit.MILLISECONDS)
-        .exceptionally(
-            t -> {
-              Throwable cause = t instanceof CompletionException ? t.getCause() : t;
-              if (cause instanceof TimeoutException) {
-                throw GrpcErrors.unavailable(
-                    "the meta shard did not answer a read within " + waitMillis + " ms; retry");
-              }
-              throw t instanceof CompletionException ce ? ce : new CompletionException(t);
-            });
   }
 
   /**

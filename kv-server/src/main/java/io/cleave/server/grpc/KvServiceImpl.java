@@ -32,19 +32,13 @@ import io.cleave.server.node.CleaveNode;
 import io.cleave.server.node.WriteBatcher;
 import io.cleave.server.shard.RawValueType;
 import io.cleave.server.shard.ShardStateMachine;
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -372,54 +366,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       }
     }
     router.requireLeader(replica);
-    long waitMillis = readWaitMillis();
-    return node.read(replica.shardId(), query)
-        .orTimeout(waitMillis, TimeUnit.MILLISECONDS)
-        .exceptionally(t -> readNotAnswered(replica, waitMillis, t))
-        .thenApply(reply -> results(replica, reply));
-  }
-
-  /**
-   * The longest a linearizable read waits inside Ratis. Ratis bounds only the last step of a
-   * ReadIndex read (the replica applying up to the read index, {@code raft.server.read.timeout}); a
-   * leader that has not yet applied the first entry of its term, or whose lease ran out and that
-   * waits for a majority's heartbeat replies (a follower stuck on a torn log, a loaded machine),
-   * holds the read with no bound while it keeps its leadership. The client would then see its own
-   * deadline (20 s by default) pass with no answer, a failure it does not retry.
-   */
-  static final Duration MAX_READ_WAIT = Duration.ofSeconds(10);
-
-  /**
-   * How long this call's read may wait: half of what is left of the caller's deadline (so a retry
-   * still fits in the other half), at most {@link #MAX_READ_WAIT}, at least 1 s. Read from the gRPC
-   * context, so it must be called on the thread that serves the call.
-   */
-  static long readWaitMillis() {
-    Deadline deadline = Context.current().getDeadline();
-    long max = MAX_READ_WAIT.toMillis();
-    if (deadline == null) {
-      return max;
-    }
-    return Math.max(1_000, Math.min(max, deadline.timeRemaining(TimeUnit.MILLISECONDS) / 2));
-  }
-
-  /** A read Ratis did not answer in time becomes SHARD_BUSY, which the client retries. */
-  private static RaftClientReply readNotAnswered(
-      ShardStateMachine replica, long waitMillis, Throwable t) {
-    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    if (cause instanceof TimeoutException) {
-      throw GrpcErrors.shardError(
-          ShardError.newBuilder()
-              .setCode(ShardError.Code.SHARD_BUSY)
-              .setShardId(replica.shardId())
-              .build(),
-          "shard "
-              + replica.shardId()
-              + ": the leader did not confirm a read within "
-              + waitMillis
-              + " ms (not ready yet, or waiting for its followers); retry");
-    }
-    throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+    return node.read(replica.shardId(), query).thenApply(reply -> results(replica, reply));
   }
 
   private List<KeyResult> results(ShardStateMachine replica, RaftClientReply reply) {

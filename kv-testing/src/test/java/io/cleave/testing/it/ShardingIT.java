@@ -143,7 +143,9 @@ class ShardingIT {
       }
       ClientMetrics spent = stale.metrics().minus(before);
       // Per shard whose leader moved: one attempt at the old leader, one redirect at most.
-      assertThat(spent.attempts() - spent.calls()).isLessThanOrEqualTo(2 * moved + 2);
+      assertThat(spent.attempts() - spent.calls())
+          .as("retries after %d leaders moved: %s", moved, spent)
+          .isLessThanOrEqualTo(2 * moved + 2);
 
       awaitLeadersSettled(shardIds);
       ClientMetrics settled = stale.metrics();
@@ -151,7 +153,9 @@ class ShardingIT {
       ClientMetrics second = stale.metrics().minus(settled);
       // The repaired cache goes straight to every leader. One stray retry is tolerated: on a
       // loaded machine a leader may refuse one read while its lease renews after the node stop.
-      assertThat(second.attempts() - second.calls()).isLessThanOrEqualTo(1);
+      assertThat(second.attempts() - second.calls())
+          .as("retries: %s", second)
+          .isLessThanOrEqualTo(1);
     } finally {
       cluster.startNode(victim);
       cluster.awaitNodesAlive();
