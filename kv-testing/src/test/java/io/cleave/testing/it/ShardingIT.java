@@ -151,11 +151,12 @@ class ShardingIT {
       ClientMetrics settled = stale.metrics();
       keys.forEach(k -> stale.blocking().get("users", k));
       ClientMetrics second = stale.metrics().minus(settled);
-      // The repaired cache goes straight to every leader. One stray retry is tolerated: on a
-      // loaded machine a leader may refuse one read while its lease renews after the node stop.
-      assertThat(second.attempts() - second.calls())
-          .as("retries: %s", second)
-          .isLessThanOrEqualTo(1);
+      // The repaired cache goes straight to every leader: no redirect, no map reload. Retries
+      // after a wait (SHARD_BUSY: a leader on a loaded machine whose read index or lease did not
+      // confirm in time) say nothing about the cache and are not counted; one stray redirect is
+      // tolerated (a leadership change the 3 s settle window did not see coming).
+      assertThat(second.routingRetries()).as("redirects: %s", second).isLessThanOrEqualTo(1);
+      assertThat(second.mapReloads()).as("map reloads: %s", second).isZero();
     } finally {
       cluster.startNode(victim);
       cluster.awaitNodesAlive();
