@@ -1,7 +1,5 @@
 package io.cleave.server;
 
-import com.google.common.util.concurrent.MoreExecutors;
-import io.cleave.api.v1.KvServiceGrpc;
 import io.cleave.placement.PlacementSettings;
 import io.cleave.server.config.NodeConfig;
 import io.cleave.server.grpc.AdminServiceImpl;
@@ -15,17 +13,13 @@ import io.cleave.server.node.KeyspaceManager;
 import io.cleave.server.node.PlacementLoop;
 import io.cleave.server.node.ShardOperations;
 import io.cleave.server.shard.ValueTypes;
-import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,22 +28,13 @@ import org.slf4j.LoggerFactory;
 
 /** A running node: the {@link CleaveNode}, its gRPC endpoint and its periodic loops. */
 public final class KvServer implements AutoCloseable {
-  /**
-   * Experimental, off by default ({@code -Dcleave.grpc.kvDirect=true}): the data service's call
-   * events after the first run on the netty event loop instead of hopping onto gRPC's default
-   * cached executor (a {@code SynchronousQueue} hand-off per event, ~27 % of a shard leader's CPU
-   * under 64 readers; docs/benchmarks.md session 3). Not the default yet: a handler then blocks its
-   * event loop while Ratis's client executor takes a request, and for up to 5 s when {@code
-   * ShardRouter} reads the cluster map for a keyspace it does not know.
-   */
-  private static final boolean KV_CALLS_ON_EVENT_LOOP = Boolean.getBoolean("cleave.grpc.kvDirect");
-
   private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
 
   private final CleaveNode node;
   private final PlacementLoop loop;
   private final NodeMetrics metrics;
   private final Server grpcServer;
+  private final CallExecutors callExecutors;
   private final ScheduledExecutorService heartbeats;
   private final ScheduledExecutorService placement;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -80,11 +65,12 @@ public final class KvServer implements AutoCloseable {
             e.getMessage());
       }
     }
+    this.callExecutors = new CallExecutors(config.self().nodeId());
     this.grpcServer =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.self().host(), config.self().clientPort()))
             .maxInboundMessageSize(config.maxValueBytes() + 64 * 1024)
-            .addService(new KvServiceImpl(node))
+            .addService(new KvServiceImpl(node, callExecutors.dataCalls()))
             .addService(
                 new AdminServiceImpl(
                     node, new KeyspaceManager(node, loop), new ShardOperations(node, loop)))
@@ -92,19 +78,8 @@ public final class KvServer implements AutoCloseable {
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(metrics.grpcInterceptor())
-            .callExecutor(
-                new ServerCallExecutorSupplier() {
-                  @Override
-                  public <ReqT, RespT> Executor getExecutor(
-                      ServerCall<ReqT, RespT> call, Metadata headers) {
-                    return KV_CALLS_ON_EVENT_LOOP
-                            && call.getMethodDescriptor()
-                                .getServiceName()
-                                .equals(KvServiceGrpc.SERVICE_NAME)
-                        ? MoreExecutors.directExecutor()
-                        : null;
-                  }
-                })
+            .executor(callExecutors.dataCalls())
+            .callExecutor(callExecutors)
             .build()
             .start();
     long interval = config.heartbeatInterval().toMillis();
@@ -163,6 +138,7 @@ public final class KvServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    callExecutors.close();
     node.close();
     metrics.close();
   }

@@ -39,6 +39,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -52,16 +53,23 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
 public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   private final CleaveNode node;
   private final ShardRouter router;
+  private final Executor calls;
 
-  public KvServiceImpl(CleaveNode node) {
+  /**
+   * {@code calls} runs a call whose keyspace needed a fresh cluster map, instead of the meta
+   * client's thread that read it: the executor of this service's calls.
+   */
+  public KvServiceImpl(CleaveNode node, Executor calls) {
     this.node = node;
     this.router = new ShardRouter(node);
+    this.calls = calls;
   }
 
   @Override
   public void get(GetRequest request, StreamObserver<GetResponse> response) {
     serve(
         response,
+        request.getKeyspace(),
         () -> {
           byte[] key = request.getKey().toByteArray();
           ShardQuery query =
@@ -86,6 +94,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   public void put(PutRequest request, StreamObserver<PutResponse> response) {
     serve(
         response,
+        request.getKeyspace(),
         () -> {
           router.validateValue(request.getValue().size(), "value");
           KeyOp op =
@@ -103,6 +112,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   public void delete(DeleteRequest request, StreamObserver<DeleteResponse> response) {
     serve(
         response,
+        request.getKeyspace(),
         () -> {
           KeyOp op = KeyOp.newBuilder().setKind(KeyOp.Kind.DELETE).setKey(request.getKey()).build();
           return write(request.getKeyspace(), List.of(op), false, request.getRequestId())
@@ -116,6 +126,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> response) {
     serve(
         response,
+        request.getKeyspace(),
         () -> {
           KeyOp.Builder op = KeyOp.newBuilder().setKind(KeyOp.Kind.CAS).setKey(request.getKey());
           switch (request.getExpectedCase()) {
@@ -153,6 +164,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   public void command(CommandRequest request, StreamObserver<CommandResponse> response) {
     serve(
         response,
+        request.getKeyspace(),
         () -> {
           router.validateValue(request.getArgument().size(), "argument");
           KeyOp op =
@@ -171,6 +183,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   public void query(QueryRequest request, StreamObserver<QueryResponse> response) {
     serve(
         response,
+        request.getKeyspace(),
         () -> {
           byte[] key = request.getKey().toByteArray();
           ShardQuery query =
@@ -193,6 +206,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   public void batch(BatchRequest request, StreamObserver<BatchResponse> response) {
     serve(
         response,
+        request.getKeyspace(),
         () -> {
           if (request.getEntriesCount() == 0) {
             return CompletableFuture.completedFuture(BatchResponse.getDefaultInstance());
@@ -413,6 +427,20 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         };
       default:
         throw GrpcErrors.unavailable("unexpected shard reply " + reply.getBodyCase());
+    }
+  }
+
+  /**
+   * Runs a call to {@code keyspace} once this node's cluster map can route it ({@link
+   * ShardRouter#refreshFor}): at once, on the calling thread, when the map knows the keyspace.
+   */
+  private <T> void serve(
+      StreamObserver<T> observer, String keyspace, Supplier<CompletableFuture<T>> call) {
+    CompletableFuture<Void> routable = router.refreshFor(keyspace);
+    if (routable.isDone()) {
+      serve(observer, call);
+    } else {
+      routable.whenCompleteAsync((ignored, failure) -> serve(observer, call), calls);
     }
   }
 

@@ -10,6 +10,8 @@ import io.cleave.internal.v1.ShardState;
 import io.cleave.server.node.CleaveNode;
 import io.cleave.server.shard.ShardStateMachine;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Finds the local replica that owns a key, or says precisely why this node cannot serve it: the
@@ -17,6 +19,10 @@ import java.util.Optional;
  * cluster map's descriptor), or this replica does not lead (NOT_LEADER with the leader).
  */
 final class ShardRouter {
+  static final long MAP_READ_TIMEOUT_SECONDS = 5;
+
+  private static final CompletableFuture<Void> KNOWN = CompletableFuture.completedFuture(null);
+
   private final CleaveNode node;
 
   ShardRouter(CleaveNode node) {
@@ -40,29 +46,36 @@ final class ShardRouter {
   }
 
   /**
-   * The keyspace named {@code name}, by the cluster map: replicas are matched by keyspace id, so a
-   * keyspace re-created under an old name is never served by the old one's replicas.
+   * The keyspace named {@code name}, by this node's cached cluster map (call {@link #refreshFor}
+   * first): replicas are matched by keyspace id, so a keyspace re-created under an old name is
+   * never served by the old one's replicas.
    */
   KeyspaceDescriptor keyspace(String name) {
     validateKeyspaceName(name);
-    Optional<KeyspaceDescriptor> known = keyspace(node.cachedMap(), name);
-    if (known.isEmpty()) {
-      // The cached map may predate the keyspace: look again before saying it does not exist.
-      known = keyspace(freshMap(), name);
+    return keyspace(node.cachedMap(), name)
+        .orElseThrow(() -> GrpcErrors.notFound("keyspace '" + name + "' does not exist"));
+  }
+
+  /**
+   * Completes once this node's cached cluster map is as fresh as routing a call to keyspace {@code
+   * name} needs: at once when the map knows the keyspace; otherwise after reading the map afresh
+   * (at most {@link #MAP_READ_TIMEOUT_SECONDS} s; on failure the cached map stands), since the
+   * cached copy may predate a keyspace just created. Never fails and never blocks its caller: the
+   * data service's handlers run on a pool of a few threads (docs/design/0009), where a thread
+   * waiting seconds for the meta shard would stall every other call.
+   */
+  CompletableFuture<Void> refreshFor(String name) {
+    if (keyspace(node.cachedMap(), name).isPresent()) {
+      return KNOWN;
     }
-    return known.orElseThrow(() -> GrpcErrors.notFound("keyspace '" + name + "' does not exist"));
+    return node.readMap()
+        .orTimeout(MAP_READ_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .handle((map, failure) -> null);
   }
 
   /** The value type of a keyspace; lets every node validate input before routing it. */
   String valueType(String keyspace) {
     return keyspace(keyspace).getValueType();
-  }
-
-  private ClusterMap freshMap() {
-    return node.readMap()
-        .orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
-        .exceptionally(t -> node.cachedMap())
-        .join();
   }
 
   /** The local replica owning {@code key}, which must lead its shard. */
