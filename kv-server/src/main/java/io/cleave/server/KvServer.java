@@ -80,7 +80,7 @@ public final class KvServer implements AutoCloseable {
             e.getMessage());
       }
     }
-    this.grpcServer =
+    NettyServerBuilder grpc =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.self().host(), config.self().clientPort()))
             .maxInboundMessageSize(config.maxValueBytes() + 64 * 1024)
@@ -91,22 +91,21 @@ public final class KvServer implements AutoCloseable {
             .addService(new NodeServiceImpl(node, loop, sender))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
-            .intercept(metrics.grpcInterceptor())
-            .callExecutor(
-                new ServerCallExecutorSupplier() {
-                  @Override
-                  public <ReqT, RespT> Executor getExecutor(
-                      ServerCall<ReqT, RespT> call, Metadata headers) {
-                    return KV_CALLS_ON_EVENT_LOOP
-                            && call.getMethodDescriptor()
-                                .getServiceName()
-                                .equals(KvServiceGrpc.SERVICE_NAME)
-                        ? MoreExecutors.directExecutor()
-                        : null;
-                  }
-                })
-            .build()
-            .start();
+            .intercept(metrics.grpcInterceptor());
+    if (KV_CALLS_ON_EVENT_LOOP) {
+      // Only when asked for: otherwise every call would pay for a lookup that answers "default".
+      grpc.callExecutor(
+          new ServerCallExecutorSupplier() {
+            @Override
+            public <ReqT, RespT> Executor getExecutor(
+                ServerCall<ReqT, RespT> call, Metadata headers) {
+              return call.getMethodDescriptor().getServiceName().equals(KvServiceGrpc.SERVICE_NAME)
+                  ? MoreExecutors.directExecutor()
+                  : null;
+            }
+          });
+    }
+    this.grpcServer = grpc.build().start();
     long interval = config.heartbeatInterval().toMillis();
     this.heartbeats =
         Executors.newSingleThreadScheduledExecutor(daemon(config.self().nodeId() + "-heartbeat"));
