@@ -16,6 +16,7 @@ import io.cleave.api.v1.RegisterKeyspaceResponse;
 import io.cleave.api.v1.SplitShardRequest;
 import io.cleave.api.v1.SplitShardResponse;
 import io.cleave.client.internal.AnyNode;
+import io.cleave.client.internal.Backoff;
 import io.cleave.client.internal.Dispatcher;
 import io.cleave.client.internal.Errors;
 import io.grpc.Deadline;
@@ -25,6 +26,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -37,10 +40,18 @@ import java.util.function.Function;
 public final class Admin {
   private final AnyNode anyNode;
   private final Function<Duration, Deadline> deadlines;
+  private final Backoff backoff;
+  private final ScheduledExecutorService scheduler;
 
-  Admin(AnyNode anyNode, Function<Duration, Deadline> deadlines) {
+  Admin(
+      AnyNode anyNode,
+      Function<Duration, Deadline> deadlines,
+      Backoff backoff,
+      ScheduledExecutorService scheduler) {
     this.anyNode = anyNode;
     this.deadlines = deadlines;
+    this.backoff = backoff;
+    this.scheduler = scheduler;
   }
 
   /** Creates keyspace {@code name}. Fails with ALREADY_EXISTS or INVALID_ARGUMENT. */
@@ -119,22 +130,46 @@ public final class Admin {
 
   private <Q, A> CompletableFuture<A> call(MethodDescriptor<Q, A> method, Q request, String name) {
     CompletableFuture<A> result = new CompletableFuture<>();
+    attempt(method, request, name, deadlines.apply(null), 0, result);
+    return result;
+  }
+
+  /**
+   * One round over the nodes. When no node could answer (all UNAVAILABLE: the meta shard is
+   * electing a leader, or a new meta leader has not heard from the nodes yet) the next round
+   * follows after a backoff, until the call's deadline, as etcd's client retries an unavailable
+   * cluster.
+   */
+  private <Q, A> void attempt(
+      MethodDescriptor<Q, A> method,
+      Q request,
+      String name,
+      Deadline deadline,
+      int round,
+      CompletableFuture<A> result) {
     anyNode
-        .call(method, request, deadlines.apply(null))
+        .call(method, request, deadline)
         .whenComplete(
             (response, error) -> {
               if (error == null) {
                 result.complete(response);
-              } else if (name != null
-                  && Status.fromThrowable(Errors.unwrap(error)).getCode()
-                      == Status.Code.NOT_FOUND) {
+                return;
+              }
+              CleaveException failure = Errors.toException(error, false);
+              long delay = backoff.delayNanos(round);
+              if (failure.code() == Status.Code.UNAVAILABLE
+                  && deadline.timeRemaining(TimeUnit.NANOSECONDS) > delay) {
+                scheduler.schedule(
+                    () -> attempt(method, request, name, deadline, round + 1, result),
+                    delay,
+                    TimeUnit.NANOSECONDS);
+              } else if (name != null && failure.code() == Status.Code.NOT_FOUND) {
                 result.completeExceptionally(new KeyspaceNotFoundException(name, error));
               } else {
-                // Admin calls are not retried past one answering node, so even an in-flight
-                // deadline is reported as a plain DEADLINE_EXCEEDED: re-check with describe.
-                result.completeExceptionally(Errors.toException(error, false));
+                // Only unavailability is retried, so a deadline passed while a node was working
+                // on the call is reported as a plain DEADLINE_EXCEEDED: re-check with describe.
+                result.completeExceptionally(failure);
               }
             });
-    return result;
   }
 }

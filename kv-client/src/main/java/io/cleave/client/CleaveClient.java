@@ -87,7 +87,7 @@ public final class CleaveClient implements AutoCloseable {
     MapLoader maps = new MapLoader(anyNode, cache, counters);
     this.dispatcher =
         new Dispatcher(cache, channels, maps, backoff, builder.maxRetries, scheduler, counters);
-    this.admin = new Admin(anyNode, this::deadline);
+    this.admin = new Admin(anyNode, this::deadline, backoff, scheduler);
     this.blocking = new BlockingClient(this);
   }
 

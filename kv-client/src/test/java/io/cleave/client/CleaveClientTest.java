@@ -446,6 +446,36 @@ class CleaveClientTest {
   }
 
   @Test
+  void anAdminCallNoNodeCanServeYetIsRetriedInRoundsUntilOneDoes() {
+    // More refusals than nodes: a single pass over the nodes would give up.
+    cluster.refuseRegistrations(3 * 2 + 1); // 3 nodes
+    assertThat(
+            blocking
+                .admin()
+                .registerKeyspace("later", KeyspaceOptions.DEFAULT)
+                .getKeyspace()
+                .getName())
+        .isEqualTo("later");
+    assertThat(blocking.admin().listKeyspaces()).extracting(k -> k.getName()).contains("later");
+  }
+
+  @Test
+  void anAdminCallNoNodeCanServeFailsUnavailableAtItsDeadline() {
+    cluster.refuseRegistrations(Integer.MAX_VALUE);
+    try (CleaveClient impatient = cluster.client().defaultTimeout(Duration.ofMillis(500)).build()) {
+      long start = System.nanoTime();
+      assertThatThrownBy(
+              () -> impatient.blocking().admin().registerKeyspace("never", KeyspaceOptions.DEFAULT))
+          .isInstanceOf(CleaveException.class)
+          .extracting(e -> ((CleaveException) e).code())
+          .isIn(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(250))
+          .isLessThan(Duration.ofMillis(500 + 1700)); // slack for a busy CI box
+    }
+  }
+
+  @Test
   void asyncFailuresCarryTheClientException() {
     assertThat(client.get("nope", key("k")))
         .failsWithin(Duration.ofSeconds(2))

@@ -76,6 +76,7 @@ final class FakeCluster implements AutoCloseable {
   private final Set<String> hangingWrites = ConcurrentHashMap.newKeySet();
   private final Set<String> hangingReads = ConcurrentHashMap.newKeySet();
   private final AtomicInteger lostPutAnswers = new AtomicInteger();
+  private final AtomicInteger unavailableRegistrations = new AtomicInteger();
   private final List<io.cleave.api.v1.RequestId> putRequestIds = new CopyOnWriteArrayList<>();
   private final List<BatchRequest> batchWrites = new CopyOnWriteArrayList<>();
   final List<Seen> seen = new CopyOnWriteArrayList<>();
@@ -228,6 +229,14 @@ final class FakeCluster implements AutoCloseable {
    */
   void loseAnswersOfPuts(int times) {
     lostPutAnswers.set(times);
+  }
+
+  /**
+   * The next {@code times} keyspace registrations, on any node, are refused UNAVAILABLE, as a meta
+   * leader that just took over refuses them until it has heard from the nodes.
+   */
+  void refuseRegistrations(int times) {
+    unavailableRegistrations.set(times);
   }
 
   /** The request ids of every put that reached a node, in order. */
@@ -600,6 +609,11 @@ final class FakeCluster implements AutoCloseable {
     @Override
     public void registerKeyspace(
         RegisterKeyspaceRequest r, StreamObserver<RegisterKeyspaceResponse> out) {
+      if (unavailableRegistrations.getAndDecrement() > 0) {
+        out.onError(
+            Status.UNAVAILABLE.withDescription("no live nodes known yet").asRuntimeException());
+        return;
+      }
       if (keyspaces.containsKey(r.getName())) {
         out.onError(Status.ALREADY_EXISTS.withDescription(r.getName()).asRuntimeException());
         return;

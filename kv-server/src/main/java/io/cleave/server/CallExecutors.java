@@ -66,7 +66,7 @@ final class CallExecutors implements ServerCallExecutorSupplier, AutoCloseable {
             true, // async mode: FIFO, for event-style tasks that are never joined
             0,
             MAX_DATA_THREADS,
-            1,
+            Integer.getInteger("cleave.grpc.dataMinRunnable", 1),
             pool -> true, // at the bound, block without a spare instead of failing the call
             SPARE_KEEP_ALIVE_SECONDS,
             TimeUnit.SECONDS);

@@ -47,6 +47,7 @@ public final class KvServer implements AutoCloseable {
     loop.executeWith(shardOperations);
     HeartbeatSender sender = new HeartbeatSender(node, loop);
     this.metrics = new NodeMetrics(node);
+    metrics.bindPlacement(loop);
     if (config.metricsPort() >= 0) {
       try {
         int port = metrics.serve(config.self().host(), config.metricsPort());

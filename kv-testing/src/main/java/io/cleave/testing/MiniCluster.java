@@ -156,9 +156,10 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until the meta leader sees every running node alive and every shard in the cluster map
-   * has a leader on a running node: after a restart the map still says "alive" from before, so the
-   * leaders are what shows the cluster serves again.
+   * Waits until the meta leader sees every running node alive, every shard in the cluster map has a
+   * leader on a running node (after a restart the map still says "alive" from before, so the
+   * leaders are what shows the cluster serves again), and every running node can read the map (a
+   * restarted node may not know the meta leader yet, and a client talking to it alone would fail).
    */
   public void awaitNodesAlive() {
     Awaitility.await()
@@ -170,8 +171,16 @@ public final class MiniCluster implements AutoCloseable {
               KvServer any = servers.stream().filter(s -> s != null).findFirst().orElseThrow();
               var map = any.node().readMap().get();
               long alive = map.getNodesList().stream().filter(n -> n.getAlive()).count();
-              return alive == servers.stream().filter(s -> s != null).count()
-                  && map.getShardsList().stream().allMatch(s -> leaderOf(s.getShardId()) >= 0);
+              if (alive != servers.stream().filter(s -> s != null).count()
+                  || !map.getShardsList().stream().allMatch(s -> leaderOf(s.getShardId()) >= 0)) {
+                return false;
+              }
+              for (KvServer server : servers) {
+                if (server != null) {
+                  server.node().readMap().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                }
+              }
+              return true;
             });
   }
 

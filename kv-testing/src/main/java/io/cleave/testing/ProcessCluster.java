@@ -462,27 +462,52 @@ public final class ProcessCluster implements AutoCloseable {
   /** {@link #awaitReady()} with another time limit. */
   public void awaitReady(Duration atMost) {
     List<Integer> running = runningIndices();
-    Awaitility.await("cluster ready (" + running.size() + " nodes)")
-        .atMost(atMost)
-        .pollInterval(Duration.ofMillis(250))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              for (int i : running) {
-                requireNotExited(i);
-                ClusterStatusResponse status = clusterStatusVia(i);
-                for (int j : running) {
-                  String id = nodes.get(j).id;
-                  boolean alive =
-                      status.getNodesList().stream()
-                          .anyMatch(n -> n.getNodeId().equals(id) && n.getAlive());
-                  if (!alive || status.getMetaLeaderNodeId().isEmpty()) {
-                    return false;
-                  }
-                }
-              }
-              return true;
-            });
+    // What each node answered last, so a timeout says which node saw what.
+    Map<Integer, String> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    try {
+      Awaitility.await("cluster ready (" + running.size() + " nodes)")
+          .atMost(atMost)
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> everyNodeSeesEveryRunningNodeAlive(running, lastSeen));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "cluster of "
+              + running.size()
+              + " nodes not ready within "
+              + atMost
+              + "; last answers: "
+              + lastSeen,
+          e);
+    }
+  }
+
+  private boolean everyNodeSeesEveryRunningNodeAlive(
+      List<Integer> running, Map<Integer, String> lastSeen) {
+    boolean ready = true;
+    for (int i : running) {
+      requireNotExited(i);
+      String via = nodes.get(i).id;
+      ClusterStatusResponse status;
+      try {
+        status = clusterStatusVia(i);
+      } catch (RuntimeException e) {
+        lastSeen.put(i, via + ": " + e.getMessage());
+        ready = false;
+        continue;
+      }
+      List<String> alive =
+          status.getNodesList().stream()
+              .filter(NodeDescriptor::getAlive)
+              .map(NodeDescriptor::getNodeId)
+              .toList();
+      lastSeen.put(
+          i, via + ": alive " + alive + ", meta leader '" + status.getMetaLeaderNodeId() + "'");
+      if (status.getMetaLeaderNodeId().isEmpty()
+          || !running.stream().allMatch(j -> alive.contains(nodes.get(j).id))) {
+        ready = false;
+      }
+    }
+    return ready;
   }
 
   private void requireNotExited(int index) {

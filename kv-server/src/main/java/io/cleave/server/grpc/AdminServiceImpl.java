@@ -183,16 +183,10 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                 node.clientAddress(leader)
                     .orElseThrow(
                         () -> GrpcErrors.unavailable("the meta shard has no leader yet; retry"));
-            // Not wait-for-ready: a channel whose connection attempts failed (the meta leader's
-            // client port opens only after its Raft groups started, and a restarting cluster
-            // elects before every port is open) waits out a growing reconnect backoff, and a
-            // wait-for-ready call would sit through it until the caller's deadline passed, with
-            // no answer. Reconnect at once instead; if the leader is unreachable the call fails
-            // with UNAVAILABLE before it was sent, and the client asks another node.
+            // Not wait-for-ready: if the leader is unreachable the call fails with UNAVAILABLE
+            // before it was sent, and the client asks another node. The caller's deadline
+            // (propagated through the gRPC context) bounds the forwarded call.
             io.grpc.ManagedChannel channel = node.channelTo(address);
-            if (channel.getState(true) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
-              channel.resetConnectBackoff();
-            }
             return CompletableFuture.completedFuture(
                 forward.apply(
                     AdminServiceGrpc.newBlockingStub(channel)

@@ -3,6 +3,7 @@ package io.cleave.server.metrics;
 import com.sun.net.httpserver.HttpServer;
 import io.cleave.internal.v1.ShardState;
 import io.cleave.server.node.CleaveNode;
+import io.cleave.server.node.PlacementLoop;
 import io.cleave.server.shard.ShardStateMachine;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -10,6 +11,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -36,6 +38,7 @@ public final class NodeMetrics implements AutoCloseable {
   public static final String LEADERS = "cleave.shard.leaders";
   public static final String KEYS = "cleave.shard.keys";
   public static final String SIZE = "cleave.shard.size";
+  public static final String REPLICATION_RESTARTS = "cleave.placement.replication.restarts";
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -58,6 +61,15 @@ public final class NodeMetrics implements AutoCloseable {
         .register(registry);
     Gauge.builder(SIZE, node, n -> sum(n, false))
         .description("value size (as the value types report it) in the shards this node leads")
+        .register(registry);
+  }
+
+  /** Meters of the placement loop, which runs on whichever node leads the meta shard. */
+  public void bindPlacement(PlacementLoop loop) {
+    FunctionCounter.builder(REPLICATION_RESTARTS, loop, l -> (double) l.replicationRestarts())
+        .description(
+            "shard leaderships moved by this node's placement loop to restart a follower stuck"
+                + " behind its leader")
         .register(registry);
   }
 

@@ -59,6 +59,9 @@ public final class KeyspaceManager {
     List<ByteString[]> ranges = ranges(request, partitioning);
     for (int attempt = 0; ; attempt++) {
       ClusterMap map = readMap();
+      // A meta leader that just took over learns which nodes live from their next heartbeats;
+      // wait for them (briefly) so the keyspace gets every replica it asks for.
+      waitUntil(() -> loop.heardFromEveryAliveNode(map), withinCallerDeadline(5_000));
       if (ClusterMapType.keyspace(map, request.getName()) != null) {
         throw new AdminException(
             AdminException.Kind.ALREADY_EXISTS,
@@ -96,12 +99,17 @@ public final class KeyspaceManager {
             loop.sendEnsureReplica(result.getMap(), keyspace, shard, replica.getNodeId());
           }
         }
+        // The keyspace exists from here on; waiting for its first leaders only spares the first
+        // requests a retry, so it must never cost the caller an answer. It ends before the
+        // caller's deadline, and when this node stops leading the meta shard (the heartbeats
+        // that report leaders then go to the new meta leader).
         waitUntil(
             () ->
-                loop.reportedLeaders()
-                    .keySet()
-                    .containsAll(shards.stream().map(ShardDescriptor::getShardId).toList()),
-            20_000);
+                !node.isMetaLeader()
+                    || loop.reportedLeaders()
+                        .keySet()
+                        .containsAll(shards.stream().map(ShardDescriptor::getShardId).toList()),
+            withinCallerDeadline(20_000));
         return RegisterKeyspaceResponse.newBuilder()
             .setKeyspace(keyspace)
             .addAllShards(withLeaders(shards))
@@ -352,6 +360,19 @@ public final class KeyspaceManager {
       throw new AdminException(
           AdminException.Kind.UNAVAILABLE, "meta shard unavailable: " + e.getMessage());
     }
+  }
+
+  /**
+   * {@code capMillis}, or less when the deadline of the admin call this thread serves (its gRPC
+   * context) comes sooner: a second before it, so the caller gets the answer, not
+   * DEADLINE_EXCEEDED.
+   */
+  static long withinCallerDeadline(long capMillis) {
+    io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+    if (deadline == null) {
+      return capMillis;
+    }
+    return Math.max(0, Math.min(capMillis, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 1000));
   }
 
   static boolean waitUntil(BooleanSupplier condition, long timeoutMillis) {

@@ -524,13 +524,19 @@ public final class PlacementLoop {
                         done));
   }
 
-  /** Per (shard, node): the replica's applied index and when it last moved. */
-  private final Map<String, long[]> followerProgress = new ConcurrentHashMap<>();
+  private final FollowerProgress followerProgress = new FollowerProgress();
 
-  private static final long STUCK_AFTER_MILLIS = 15_000;
+  /** Leadership changes made by {@link #unstickFollowers} to restart a stuck follower. */
+  private final java.util.concurrent.atomic.LongAdder replicationRestarts =
+      new java.util.concurrent.atomic.LongAdder();
 
-  /** A follower this long behind its leader without moving is not a leader candidate. */
-  private static final long LAGGING_AFTER_MILLIS = 3_000;
+  /**
+   * How often this node, as meta leader, moved a shard's leadership because a follower was stuck
+   * behind (see {@link #unstickFollowers}); each one is an interruption for that shard's clients.
+   */
+  public long replicationRestarts() {
+    return replicationRestarts.sum();
+  }
 
   /** Keys ({@code shard/node}) of followers behind their leader and not moving, this round. */
   private volatile Set<String> lagging = Set.of();
@@ -547,50 +553,36 @@ public final class PlacementLoop {
    * <p>Works from heartbeats alone (each replica's own applied index), not the cluster map, so it
    * covers the meta shard (not in the map) and split children the map does not show yet. A follower
    * is stuck when it is live, more than one entry behind its leader, and its applied index has not
-   * moved for {@link #STUCK_AFTER_MILLIS}: a follower that is catching up moves.
+   * moved for 15 s ({@link FollowerProgress}): a follower that is catching up moves.
    */
   private void unstickFollowers(long now) {
-    // shard -> node -> that node's own report of its replica, from fresh heartbeats only
+    // shard -> node -> that node's own report of its replica (and its applied index), from fresh
+    // heartbeats only
     Map<Long, Map<String, HostedReplica>> replicas = new HashMap<>();
+    Map<Long, Map<String, Long>> applied = new HashMap<>();
     for (Received r : heartbeats.values()) {
       if (now - r.atMillis() > deadAfterMillis()) {
         continue;
       }
+      String nodeId = r.heartbeat().getNode().getNodeId();
       for (HostedReplica replica : r.heartbeat().getReplicasList()) {
         if (!replica.getRetired()) {
-          replicas
-              .computeIfAbsent(replica.getShard().getShardId(), k -> new HashMap<>())
-              .put(r.heartbeat().getNode().getNodeId(), replica);
+          long shardId = replica.getShard().getShardId();
+          replicas.computeIfAbsent(shardId, k -> new HashMap<>()).put(nodeId, replica);
+          applied
+              .computeIfAbsent(shardId, k -> new HashMap<>())
+              .put(nodeId, replica.getAppliedIndex());
         }
       }
     }
-    followerProgress.keySet().removeIf(k -> !replicas.containsKey(shardOf(k)));
     Map<Long, String> leaders = reportedLeaders();
-    Set<String> laggingNow = new HashSet<>();
-    for (var shard : replicas.entrySet()) {
-      long shardId = shard.getKey();
-      Map<String, HostedReplica> byNode = shard.getValue();
-      String leader = byNode.containsKey(leaders.get(shardId)) ? leaders.get(shardId) : null;
-      Set<String> stuck = new HashSet<>();
-      for (var e : byNode.entrySet()) {
-        String nodeId = e.getKey();
-        long applied = e.getValue().getAppliedIndex();
-        String key = shardId + "/" + nodeId;
-        long[] seen = followerProgress.get(key);
-        if (seen == null || seen[0] != applied) {
-          followerProgress.put(key, new long[] {applied, now});
-        } else if (leader != null
-            && !nodeId.equals(leader)
-            && byNode.get(leader).getAppliedIndex() > applied + 1) {
-          if (now - seen[1] >= LAGGING_AFTER_MILLIS) {
-            laggingNow.add(key);
-          }
-          if (now - seen[1] >= STUCK_AFTER_MILLIS) {
-            stuck.add(nodeId);
-          }
-        }
-      }
-      if (stuck.isEmpty() || askedRecently("unstick", shardId, leader, now)) {
+    FollowerProgress.Round round = followerProgress.update(applied, leaders, now);
+    for (var entry : round.stuck().entrySet()) {
+      long shardId = entry.getKey();
+      Set<String> stuck = entry.getValue();
+      Map<String, HostedReplica> byNode = replicas.get(shardId);
+      String leader = leaders.get(shardId);
+      if (askedRecently("unstick", shardId, leader, now)) {
         continue;
       }
       // The target must be able to take over at once: a live replica that keeps up. If there is
@@ -598,7 +590,7 @@ public final class PlacementLoop {
       // any new term restarts replication.
       String target =
           byNode.keySet().stream()
-              .filter(n -> !n.equals(leader) && !laggingNow.contains(shardId + "/" + n))
+              .filter(n -> !n.equals(leader) && !round.lagging().contains(shardId + "/" + n))
               .findFirst()
               .orElse("");
       LOG.warn(
@@ -611,7 +603,8 @@ public final class PlacementLoop {
           target.isEmpty()
               ? "asking the leader to step down to restart replication"
               : "moving leadership to " + target + " to restart replication");
-      stuck.forEach(n -> followerProgress.put(shardId + "/" + n, new long[] {-1, now}));
+      replicationRestarts.increment();
+      followerProgress.restarted(shardId, stuck, now);
       String stepDown = "step down as leader of shard " + shardId;
       transferLeader(
           shardId,
@@ -623,11 +616,7 @@ public final class PlacementLoop {
                   "move leader of shard " + shardId + " to " + target,
                   () -> transferLeader(shardId, leader, "", logFailure(stepDown))));
     }
-    lagging = laggingNow;
-  }
-
-  private static long shardOf(String progressKey) {
-    return Long.parseLong(progressKey.substring(0, progressKey.indexOf('/')));
+    lagging = round.lagging();
   }
 
   /**
@@ -715,6 +704,16 @@ public final class PlacementLoop {
   }
 
   /** Live nodes, as the loop sees them now. */
+  /**
+   * Whether this meta leader has a fresh heartbeat from every node the map shows alive. A leader
+   * that just took over has heard from nobody yet; placing replicas before the heartbeats arrive
+   * would use only the nodes heard first.
+   */
+  public boolean heardFromEveryAliveNode(ClusterMap map) {
+    return liveNodes(map).size()
+        == map.getNodesList().stream().filter(NodeDescriptor::getAlive).count();
+  }
+
   public List<String> liveNodes(ClusterMap map) {
     long now = System.currentTimeMillis();
     List<String> live = new ArrayList<>();

@@ -170,9 +170,9 @@ public final class WriteBatcher {
       if (retired) {
         return null;
       }
-      boolean resendable = hasRequestId(pending);
-      if (resendable) {
-        Pending same = this.resendable.get(pending.write());
+      boolean hasId = hasRequestId(pending);
+      if (hasId) {
+        Pending same = resendable.get(pending.write());
         if (same != null) {
           return same;
         }
@@ -181,8 +181,8 @@ public final class WriteBatcher {
         throw new Overloaded(shardId);
       }
       waiting.add(pending);
-      if (resendable) {
-        this.resendable.put(pending.write(), pending);
+      if (hasId) {
+        resendable.put(pending.write(), pending);
       }
       return pending;
     }

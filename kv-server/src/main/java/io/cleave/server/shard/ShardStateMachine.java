@@ -427,8 +427,12 @@ public final class ShardStateMachine extends BaseStateMachine {
     }
     try (WriteBatch batch = new WriteBatch()) {
       entry.flushInto(batch);
-      written.flushInto(batch);
-      outcomes.sweep(state.getShard(), batch, written.size(), logClock);
+      if (written.size() > 0) {
+        // Only entries that add outcomes sweep (at least twice as many as they add), so the sweep
+        // keeps pace with them and entries without any (internal, meta, id-less) pay nothing.
+        written.flushInto(batch);
+        outcomes.sweep(state.getShard(), batch, written.size(), logClock);
+      }
       commit(batch, termIndex);
     } catch (RocksDBException e) {
       throw new IOException(e);

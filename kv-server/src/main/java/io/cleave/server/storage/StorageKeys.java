@@ -112,7 +112,7 @@ public final class StorageKeys {
    */
   public static byte[] rangeEnd(int keyspaceId, byte[] routingEnd) {
     if (routingEnd.length == 0) {
-      return ByteBuffer.allocate(DATA_PREFIX).put(DATA).putInt(keyspaceId + 1).array();
+      return keyspaceEnd(DATA, keyspaceId);
     }
     return rangeStart(keyspaceId, routingEnd);
   }
@@ -130,11 +130,16 @@ public final class StorageKeys {
         outcomeRange(keyspaceId, start, end));
   }
 
+  /** The first key after every key of {@code keyspaceId} in the region {@code kind}. */
+  private static byte[] keyspaceEnd(byte kind, int keyspaceId) {
+    return ByteBuffer.allocate(DATA_PREFIX).put(kind).putInt(keyspaceId + 1).array();
+  }
+
   /** The stored outcomes of writes to the routing range {@code [start, end)} of a keyspace. */
   public static Range outcomeRange(int keyspaceId, byte[] routingStart, byte[] routingEnd) {
     byte[] end =
         routingEnd.length == 0
-            ? ByteBuffer.allocate(DATA_PREFIX).put(OUTCOME).putInt(keyspaceId + 1).array()
+            ? keyspaceEnd(OUTCOME, keyspaceId)
             : outcomePrefix(keyspaceId, routingEnd);
     return new Range(outcomePrefix(keyspaceId, routingStart), end);
   }

@@ -259,6 +259,30 @@ final class ChaosRun {
     }
   }
 
+  /**
+   * Registers the run's keyspace, retrying until it exists. Right after the cluster started the
+   * meta shard may still be electing on a loaded machine, and a node whose clock runs fast
+   * (ClockSkewChaosIT) cancels a call when its own deadline timer fires - early in real time - so
+   * one attempt may fail although the registration went through; it is then already there.
+   */
+  private void registerKeyspace() {
+    CleaveClient patient = cluster.client(b -> b.defaultTimeout(Duration.ofSeconds(30)));
+    Awaitility.await("keyspace " + KEYSPACE + " registered")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              boolean exists =
+                  patient.blocking().admin().listKeyspaces().stream()
+                      .anyMatch(k -> k.getName().equals(KEYSPACE));
+              if (!exists) {
+                patient.blocking().admin().registerKeyspace(KEYSPACE, keyspaceOptions);
+              }
+              return true;
+            });
+  }
+
   private String setup() {
     String net = useNetns ? "nodes in network namespaces 10.201.0.11-13" : "nodes on loopback";
     return clockSpec == null
@@ -268,7 +292,7 @@ final class ChaosRun {
 
   private void run() throws Exception {
     admin = cluster.client(b -> b.defaultTimeout(Duration.ofSeconds(5)));
-    admin.blocking().admin().registerKeyspace(KEYSPACE, keyspaceOptions);
+    registerKeyspace();
     startNanos = System.nanoTime();
     List<Thread> workers = new ArrayList<>();
     AtomicReference<Throwable> crashed = new AtomicReference<>();

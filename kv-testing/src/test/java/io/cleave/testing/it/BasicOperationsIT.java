@@ -166,6 +166,7 @@ class BasicOperationsIT {
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leaderOf(child) >= 0);
     cluster.restartNode(cluster.leaderOf(child));
     assertThat(resultOf(add)).isEqualTo(5L);
+    cluster.awaitNodesAlive(); // the other tests of this class share the cluster
 
     var moves = client.keyspace("moves", new CounterType()).blocking();
     assertThat(moves.query(Bytes.utf8("x-key"), 0L)).contains(5L);
