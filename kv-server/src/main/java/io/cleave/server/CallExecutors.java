@@ -35,12 +35,12 @@ final class CallExecutors implements ServerCallExecutorSupplier, AutoCloseable {
   static final int DATA_PARALLELISM = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   /**
-   * Data threads at most, spares included. The pool adds a spare when all its running threads are
-   * blocked in a join ({@code minimumRunnable} 1), and under 64 readers Ratis's joins pile up: with
-   * no tight bound a node grew 55 data threads in a minute (docs/benchmarks.md, session 3). More
-   * waiters do not help: each shard's Ratis client executor takes submissions on one thread, so at
-   * the bound a thread simply waits without a spare, and new calls queue in the pool until a join
-   * returns (it always does: nothing on the data path waits for work queued on this pool).
+   * Data threads at most, spares included. The pool adds a spare when one of its threads blocks in
+   * a join ({@code minimumRunnable} = parallelism), and under 64 readers Ratis's joins pile up:
+   * with no tight bound a node grew 55 data threads in a minute (docs/benchmarks.md, session 3).
+   * More waiters do not help: each shard's Ratis client executor takes submissions on one thread,
+   * so at the bound a thread simply waits without a spare, and new calls queue in the pool until a
+   * join returns (it always does: nothing on the data path waits for work queued on this pool).
    */
   static final int MAX_DATA_THREADS = 4 * DATA_PARALLELISM;
 
@@ -66,7 +66,11 @@ final class CallExecutors implements ServerCallExecutorSupplier, AutoCloseable {
             true, // async mode: FIFO, for event-style tasks that are never joined
             0,
             MAX_DATA_THREADS,
-            Integer.getInteger("cleave.grpc.dataMinRunnable", 1),
+            // A spare as soon as any worker blocks, not only when all of them do: a write's join
+            // on Ratis's client executor can last as long as an append, and with one runnable
+            // thread the other calls queued behind it (workload A at 16 threads lost 38 % that
+            // way; docs/design/0009).
+            DATA_PARALLELISM,
             pool -> true, // at the bound, block without a spare instead of failing the call
             SPARE_KEEP_ALIVE_SECONDS,
             TimeUnit.SECONDS);
