@@ -3,11 +3,16 @@
 # optionally against etcd 3.4 and a 3-store RheaKV with the identical workloads (--with-peers).
 #
 #   bench/ycsb.sh [--shards "1 8"] [--threads "16 64"] [--secs 20] [--records 100000]
-#                 [--workloads "a b c f"] [--reps 1] [--load-threads 64] [--stale] [--with-peers] [--out DIR]
+#                 [--workloads "a b c f"] [--reps 1] [--load-threads 64] [--warmup 0] [--stale]
+#                 [--with-peers] [--out DIR]
 #
 # Per system (and per shard count for Cleave): start the cluster, register keyspace "usertable"
 # with exactly N shards, YCSB load, then each workload x thread count for --secs seconds, stop the
 # cluster. Rep loop outermost and systems alternate inside it, so noise spreads over all of them.
+# --warmup SECS adds, after the load and before the measured runs, one unmeasured run of workload A
+# at the largest thread count for every system alike: on 2 cores the JIT compiler takes a large
+# share of the CPU for the first minute or two (an update-only run did 1.7k writes/s over 30 s and
+# 3.9k over 90 s), so short runs without it measure warm-up more than the systems.
 # Writes DIR/results.tsv (one row per run and operation), DIR/results.md (table, medians over
 # reps, ratios Cleave/peer), DIR/machine.txt, and the raw YCSB output. Default DIR:
 # bench/results/<timestamp>. Everything started is stopped on exit, Ctrl-C and TERM.
@@ -19,7 +24,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SHARDS="1"; THREADS="16"; SECS=20; RECORDS=100000; WORKLOADS="a b c f"; REPS=1; STALE=false
-WITH_PEERS=false; OUT=""; LOAD_THREADS=64
+WITH_PEERS=false; OUT=""; LOAD_THREADS=64; WARMUP=0
 while (($#)); do
   case "$1" in
     --shards) SHARDS="$2"; shift 2 ;;
@@ -29,10 +34,11 @@ while (($#)); do
     --workloads) WORKLOADS="$2"; shift 2 ;;
     --reps) REPS="$2"; shift 2 ;;
     --load-threads) LOAD_THREADS="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
     --stale) STALE=true; shift ;;
     --with-peers) WITH_PEERS=true; shift ;;
     --out) OUT="$2"; shift 2 ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -62,7 +68,7 @@ trap 'log "interrupted"; cleanup; exit 130' INT TERM
 
 bench_build || exit 1
 machine_description "$WORK" >"$OUT/machine.txt"
-echo "config: shards=[$SHARDS] threads=[$THREADS] secs=$SECS records=$RECORDS workloads=[$WORKLOADS] reps=$REPS stale=$STALE peers=$WITH_PEERS server_heap=$CLEAVE_HEAP" >>"$OUT/machine.txt"
+echo "config: shards=[$SHARDS] threads=[$THREADS] secs=$SECS warmup=$WARMUP records=$RECORDS workloads=[$WORKLOADS] reps=$REPS stale=$STALE peers=$WITH_PEERS server_heap=$CLEAVE_HEAP" >>"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 
 SYSTEMS=()
@@ -127,7 +133,8 @@ stop_system() {
   rm -rf "${WORK:?}/cleave-s$2" "$WORK/etcd" "$WORK/rheakv"
 }
 
-# run_ycsb LABEL PHASE(-load|-t) WORKLOAD THREADS [extra args]: one YCSB JVM; appends to results.tsv.
+# run_ycsb LABEL PHASE(-load|-t) WORKLOAD THREADS [extra args]: one YCSB JVM; appends to results.tsv
+# unless LABEL contains ".warmup." (its raw output is kept all the same).
 run_ycsb() {
   local label="$1" phase="$2" wl="$3" threads="$4"; shift 4
   local f="$OUT/$label.txt" la_before la_after rc
@@ -147,6 +154,7 @@ run_ycsb() {
   if [[ -n "$TOP_PID" ]]; then kill "$TOP_PID" 2>/dev/null; wait "$TOP_PID" 2>/dev/null; TOP_PID=""; fi
   la_after=$(cut -d' ' -f1 /proc/loadavg)
   ((rc == 0)) || log "YCSB exited with $rc for $label (see ${f%.txt}.err)"
+  [[ "$label" == *.warmup.* ]] && return 0
   awk -F', ' -v label="$label" -v lb="$la_before" -v la="$la_after" '
     /^\[OVERALL\], Throughput/ { tput = $3 }
     /^\[OVERALL\], RunTime/ { runtime = $3 }
@@ -177,6 +185,10 @@ for rep in $(seq 1 "$REPS"); do
       log "$name did not start; skipping it this rep"; stop_system "$sys" "$shards"; continue
     fi
     run_ycsb "$name.load.t$LOAD_THREADS.r$rep" -load a "$LOAD_THREADS"
+    if ((WARMUP > 0)); then
+      max_threads=$(tr ' ' '\n' <<<"$THREADS" | sort -n | tail -1)
+      run_ycsb "$name.warmup.t$max_threads.r$rep" -t a "$max_threads" -p maxexecutiontime="$WARMUP"
+    fi
     for wl in $WORKLOADS; do
       for t in $THREADS; do
         run_ycsb "$name.$wl.t$t.r$rep" -t "$wl" "$t" -p maxexecutiontime="$SECS"
