@@ -446,6 +446,16 @@ class CleaveClientTest {
   }
 
   @Test
+  void aKeyspaceWhoseMapNoNodeCouldReadYetIsRetriedNotReportedMissing() {
+    // A fresh client: its first call loads the map, and one whole round of loads fails.
+    cluster.refuseMapReads(3); // 3 nodes
+    try (CleaveClient fresh = cluster.client().build()) {
+      fresh.blocking().put(KS, key("k"), key("v"));
+      assertThat(fresh.blocking().get(KS, key("k")).value()).isEqualTo(key("v"));
+    }
+  }
+
+  @Test
   void anAdminCallNoNodeCanServeYetIsRetriedInRoundsUntilOneDoes() {
     // More refusals than nodes: a single pass over the nodes would give up.
     cluster.refuseRegistrations(3 * 2 + 1); // 3 nodes

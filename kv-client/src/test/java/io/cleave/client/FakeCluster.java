@@ -77,6 +77,7 @@ final class FakeCluster implements AutoCloseable {
   private final Set<String> hangingReads = ConcurrentHashMap.newKeySet();
   private final AtomicInteger lostPutAnswers = new AtomicInteger();
   private final AtomicInteger unavailableRegistrations = new AtomicInteger();
+  private final AtomicInteger unavailableMapReads = new AtomicInteger();
   private final List<io.cleave.api.v1.RequestId> putRequestIds = new CopyOnWriteArrayList<>();
   private final List<BatchRequest> batchWrites = new CopyOnWriteArrayList<>();
   final List<Seen> seen = new CopyOnWriteArrayList<>();
@@ -237,6 +238,14 @@ final class FakeCluster implements AutoCloseable {
    */
   void refuseRegistrations(int times) {
     unavailableRegistrations.set(times);
+  }
+
+  /**
+   * The next {@code times} cluster-map reads, on any node, are refused UNAVAILABLE, as while the
+   * meta shard elects a leader.
+   */
+  void refuseMapReads(int times) {
+    unavailableMapReads.set(times);
   }
 
   /** The request ids of every put that reached a node, in order. */
@@ -602,6 +611,11 @@ final class FakeCluster implements AutoCloseable {
     @Override
     public void getClusterMap(GetClusterMapRequest r, StreamObserver<GetClusterMapResponse> out) {
       mapRequests.incrementAndGet();
+      if (unavailableMapReads.getAndDecrement() > 0) {
+        out.onError(
+            Status.UNAVAILABLE.withDescription("meta shard unavailable").asRuntimeException());
+        return;
+      }
       out.onNext(published);
       out.onCompleted();
     }

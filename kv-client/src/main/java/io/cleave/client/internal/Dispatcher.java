@@ -196,6 +196,10 @@ public final class Dispatcher {
                   if (error == null) {
                     route(call, indices, attempt, last);
                   } else {
+                    // No map came back (no node could read it, e.g. the meta shard was electing):
+                    // that says nothing about the keyspace, so the next attempt loads again
+                    // rather than reporting it not found.
+                    call.keyspaceReloaded.set(false);
                     retry(call, indices, attempt, error, backoff.delayNanos(attempt), false);
                   }
                 });

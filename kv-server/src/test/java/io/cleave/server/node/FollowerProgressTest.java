@@ -57,11 +57,15 @@ class FollowerProgressTest {
   }
 
   @Test
-  void theLeaderAndFollowersWithinOneEntryAreNeverStuck() {
-    report(0, Map.of("n1", 50L, "n2", 49L, "n3", 50L));
-    FollowerProgress.Round round = report(20_000, Map.of("n1", 50L, "n2", 49L, "n3", 50L));
+  void followersAtMostTwoEntriesBehindAnIdleLeaderAreNeverStuck() {
+    report(0, Map.of("n1", 12L, "n2", 10L, "n3", 10L));
+    FollowerProgress.Round round = report(60_000, Map.of("n1", 12L, "n2", 10L, "n3", 10L));
     assertThat(round.stuck()).isEmpty();
     assertThat(round.lagging()).isEmpty();
+    // Three behind is more than an idle shard explains.
+    report(61_000, Map.of("n1", 13L, "n2", 10L, "n3", 13L));
+    assertThat(report(76_000, Map.of("n1", 13L, "n2", 10L, "n3", 13L)).stuck())
+        .isEqualTo(Map.of(SHARD, Set.of("n2")));
   }
 
   @Test
