@@ -495,11 +495,7 @@ public final class ProcessCluster implements AutoCloseable {
         ready = false;
         continue;
       }
-      List<String> alive =
-          status.getNodesList().stream()
-              .filter(NodeDescriptor::getAlive)
-              .map(NodeDescriptor::getNodeId)
-              .toList();
+      List<String> alive = aliveIds(status);
       lastSeen.put(
           i, via + ": alive " + alive + ", meta leader '" + status.getMetaLeaderNodeId() + "'");
       if (status.getMetaLeaderNodeId().isEmpty()
@@ -540,7 +536,11 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Ids of the nodes the map (as node {@code index} reports it) shows alive. */
   public List<String> aliveNodesVia(int index) {
-    return clusterStatusVia(index).getNodesList().stream()
+    return aliveIds(clusterStatusVia(index));
+  }
+
+  private static List<String> aliveIds(ClusterStatusResponse status) {
+    return status.getNodesList().stream()
         .filter(NodeDescriptor::getAlive)
         .map(NodeDescriptor::getNodeId)
         .toList();

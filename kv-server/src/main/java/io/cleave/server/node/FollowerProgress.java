@@ -58,7 +58,7 @@ final class FollowerProgress {
       String leader = leaders.get(shardId);
       Long leaderApplied = leader == null ? null : byNode.get(leader);
       for (var e : byNode.entrySet()) {
-        String key = shardId + "/" + e.getKey();
+        String key = key(shardId, e.getKey());
         long index = e.getValue();
         long[] last = seen.get(key);
         if (last == null || last[0] != index) {
@@ -80,7 +80,12 @@ final class FollowerProgress {
 
   /** Starts the clock again for followers whose replication was just restarted. */
   void restarted(long shardId, Set<String> nodes, long now) {
-    nodes.forEach(n -> seen.put(shardId + "/" + n, new long[] {-1, now}));
+    nodes.forEach(n -> seen.put(key(shardId, n), new long[] {-1, now}));
+  }
+
+  /** The {@code shard/node} key of a replica, as {@link Round#lagging} holds them. */
+  static String key(long shardId, String nodeId) {
+    return shardId + "/" + nodeId;
   }
 
   private static long shardOf(String key) {

@@ -479,7 +479,10 @@ public final class PlacementLoop {
               .filter(n -> hostedOn(n).contains(shard.getShardId()))
               // A replica that does not keep up cannot take leadership (Ratis refuses a transfer
               // to a follower behind), and trying blocks the transfer that would unstick it.
-              .filter(n -> n.equals(leader) || !lagging.contains(shard.getShardId() + "/" + n))
+              .filter(
+                  n ->
+                      n.equals(leader)
+                          || !lagging.contains(FollowerProgress.key(shard.getShardId(), n)))
               .collect(Collectors.toSet());
       shards.add(
           new LeaderBalancer.Leadership(
@@ -552,13 +555,11 @@ public final class PlacementLoop {
    *
    * <p>Works from heartbeats alone (each replica's own applied index), not the cluster map, so it
    * covers the meta shard (not in the map) and split children the map does not show yet. A follower
-   * is stuck when it is live, more than one entry behind its leader, and its applied index has not
-   * moved for 15 s ({@link FollowerProgress}): a follower that is catching up moves.
+   * is stuck when it is live, more than two entries behind its leader, and its applied index has
+   * not moved for 15 s ({@link FollowerProgress}): a follower that is catching up moves.
    */
   private void unstickFollowers(long now) {
-    // shard -> node -> that node's own report of its replica (and its applied index), from fresh
-    // heartbeats only
-    Map<Long, Map<String, HostedReplica>> replicas = new HashMap<>();
+    // shard -> node -> that replica's applied index, as its node reports it; fresh heartbeats only
     Map<Long, Map<String, Long>> applied = new HashMap<>();
     for (Received r : heartbeats.values()) {
       if (now - r.atMillis() > deadAfterMillis()) {
@@ -567,10 +568,8 @@ public final class PlacementLoop {
       String nodeId = r.heartbeat().getNode().getNodeId();
       for (HostedReplica replica : r.heartbeat().getReplicasList()) {
         if (!replica.getRetired()) {
-          long shardId = replica.getShard().getShardId();
-          replicas.computeIfAbsent(shardId, k -> new HashMap<>()).put(nodeId, replica);
           applied
-              .computeIfAbsent(shardId, k -> new HashMap<>())
+              .computeIfAbsent(replica.getShard().getShardId(), k -> new HashMap<>())
               .put(nodeId, replica.getAppliedIndex());
         }
       }
@@ -580,7 +579,7 @@ public final class PlacementLoop {
     for (var entry : round.stuck().entrySet()) {
       long shardId = entry.getKey();
       Set<String> stuck = entry.getValue();
-      Map<String, HostedReplica> byNode = replicas.get(shardId);
+      Map<String, Long> byNode = applied.get(shardId);
       String leader = leaders.get(shardId);
       if (askedRecently("unstick", shardId, leader, now)) {
         continue;
@@ -590,16 +589,19 @@ public final class PlacementLoop {
       // any new term restarts replication.
       String target =
           byNode.keySet().stream()
-              .filter(n -> !n.equals(leader) && !round.lagging().contains(shardId + "/" + n))
+              .filter(
+                  n ->
+                      !n.equals(leader)
+                          && !round.lagging().contains(FollowerProgress.key(shardId, n)))
               .findFirst()
               .orElse("");
       LOG.warn(
           "placement: replica(s) of shard {} on {} stuck at {} while leader {} is at {}; {}",
           shardId,
           stuck,
-          stuck.stream().map(n -> byNode.get(n).getAppliedIndex()).toList(),
+          stuck.stream().map(byNode::get).toList(),
           leader,
-          byNode.get(leader).getAppliedIndex(),
+          byNode.get(leader),
           target.isEmpty()
               ? "asking the leader to step down to restart replication"
               : "moving leadership to " + target + " to restart replication");
@@ -703,7 +705,6 @@ public final class PlacementLoop {
     }
   }
 
-  /** Live nodes, as the loop sees them now. */
   /**
    * Whether this meta leader has a fresh heartbeat from every node the map shows alive. A leader
    * that just took over has heard from nobody yet; placing replicas before the heartbeats arrive
@@ -714,6 +715,7 @@ public final class PlacementLoop {
         == map.getNodesList().stream().filter(NodeDescriptor::getAlive).count();
   }
 
+  /** Live nodes, as the loop sees them now. */
   public List<String> liveNodes(ClusterMap map) {
     long now = System.currentTimeMillis();
     List<String> live = new ArrayList<>();
