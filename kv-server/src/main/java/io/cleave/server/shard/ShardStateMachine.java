@@ -428,8 +428,8 @@ public final class ShardStateMachine extends BaseStateMachine {
     try (WriteBatch batch = new WriteBatch()) {
       entry.flushInto(batch);
       if (written.size() > 0) {
-        // Only entries that add outcomes sweep (at least twice as many as they add), so the sweep
-        // keeps pace with them and entries without any (internal, meta, id-less) pay nothing.
+        // Only entries that add outcomes count toward a sweep (which reads twice as many as were
+        // added, so it keeps pace); entries without any (internal, meta, id-less) pay nothing.
         written.flushInto(batch);
         outcomes.sweep(state.getShard(), batch, written.size(), logClock);
       }

@@ -31,7 +31,7 @@ import org.rocksdb.WriteBatch;
  * <p>Outcomes expire by the shard's log clock, the largest leader time of any entry applied so far:
  * it is a function of the log alone, so every replica expires the same outcomes at the same entry,
  * and it never goes back, so once expired always expired and deleting expired outcomes (a sweep
- * over a few of them per applied entry) never changes a decision.
+ * that runs whenever enough new ones were written) never changes a decision.
  *
  * <p>Used by the apply thread only.
  */
@@ -44,12 +44,19 @@ final class WriteOutcomes {
    */
   static final long RETENTION_MILLIS = 300_000;
 
-  /** Outcomes looked at per applied entry at least, to delete expired ones. */
-  private static final int SWEEP_BATCH = 64;
+  /**
+   * Outcomes written between two sweeps. A sweep opens a RocksDB iterator and reads blocks outside
+   * the block cache, so it runs once per this many outcomes rather than once per log entry (per
+   * entry it cost a sixth of the apply thread's CPU, measured in docs/benchmarks.md "Session 5").
+   */
+  static final int SWEEP_EVERY = 256;
 
   private final NodeStore store;
   // Where the next sweep continues; null = at the start of the shard's outcome range.
   private byte[] sweepFrom;
+  // Outcomes written since the last sweep. In memory only: after a restart expired outcomes wait a
+  // little longer for their sweep, which changes no decision.
+  private int writtenSinceSweep;
 
   WriteOutcomes(NodeStore store) {
     this.store = store;
@@ -129,11 +136,17 @@ final class WriteOutcomes {
   }
 
   /**
-   * Deletes expired outcomes of the shard, looking at {@code SWEEP_BATCH} (at least {@code
-   * written}) of them from where the last sweep stopped, so the sweep keeps pace with the outcomes
-   * written.
+   * Counts {@code written} new outcomes and, once {@link #SWEEP_EVERY} have been written since the
+   * last sweep, deletes expired outcomes of the shard: it looks at twice as many as were written,
+   * from where the last sweep stopped, so the sweep keeps pace with the outcomes written.
    */
   void sweep(ShardDescriptor shard, WriteBatch batch, int written, long logClockMillis) {
+    writtenSinceSweep += written;
+    if (writtenSinceSweep < SWEEP_EVERY) {
+      return;
+    }
+    int budget = 2 * writtenSinceSweep;
+    writtenSinceSweep = 0;
     StorageKeys.Range range =
         StorageKeys.outcomeRange(
             shard.getKeyspaceId(), shard.getStart().toByteArray(), shard.getEnd().toByteArray());
@@ -143,7 +156,6 @@ final class WriteOutcomes {
         || Arrays.compareUnsigned(from, range.end()) >= 0) {
       from = range.start(); // first sweep, or the range changed (split, merge)
     }
-    int budget = Math.max(SWEEP_BATCH, 2 * written);
     int[] seen = {0};
     byte[][] last = {null};
     RocksDBException[] failed = {null};

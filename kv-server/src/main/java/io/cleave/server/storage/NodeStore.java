@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.function.BiPredicate;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.Holder;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -50,6 +51,11 @@ public final class NodeStore implements AutoCloseable {
             .setCreateIfMissing(true)
             .setMaxBackgroundJobs(2)
             .setWriteBufferSize(32L * 1024 * 1024)
+            // A bloom filter over each memtable's keys: most point reads of an apply miss (is
+            // there a stored outcome for this request id? nearly never) and a miss then skips the
+            // skip-list search, which was a fifth of the apply thread's CPU (docs/benchmarks.md).
+            .setMemtablePrefixBloomSizeRatio(0.05)
+            .setMemtableWholeKeyFiltering(true)
             .setTableFormatConfig(
                 new BlockBasedTableConfig()
                     .setBlockCache(cache)
@@ -64,7 +70,20 @@ public final class NodeStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The value stored under {@code key}, or null. Asks the memtables, bloom filters and block cache
+   * first ({@code keyMayExist}, no I/O): a miss then ends there. RocksJava's {@code get} reports a
+   * miss by throwing and catching a C++ exception inside JNI (facebook/rocksdb#13023), which cost a
+   * third of the apply thread's outcome lookups, nearly all of them misses (docs/benchmarks.md).
+   */
   public byte[] get(byte[] key) throws IOException {
+    Holder<byte[]> cached = new Holder<>();
+    if (!db.keyMayExist(key, cached)) {
+      return null;
+    }
+    if (cached.getValue() != null) {
+      return cached.getValue();
+    }
     try {
       return db.get(key);
     } catch (RocksDBException e) {

@@ -559,11 +559,12 @@ class ShardStateMachineTest {
     assertThat(storedOutcomes(1)).isEqualTo(100);
 
     long later = 2_000 + WriteOutcomes.RETENTION_MILLIS;
-    for (int i = 0; i < 5; i++) {
+    // Enough new outcomes for a sweep to run (it runs once per SWEEP_EVERY written).
+    for (int i = 0; i < WriteOutcomes.SWEEP_EVERY; i++) {
       shard.writes(later, write(requestId(2, i), add("fresh" + i, 1)));
     }
 
-    assertThat(storedOutcomes(1)).isEqualTo(5);
+    assertThat(storedOutcomes(1)).isEqualTo(WriteOutcomes.SWEEP_EVERY);
   }
 
   @Test

@@ -81,6 +81,33 @@ class NodeStoreTest {
   }
 
   @Test
+  void getSeesTheNewestValueWhereverItLivesAndMissesInEveryLayer() throws Exception {
+    // get asks memtables, filters and cache first: the answer must still be the newest one,
+    // whether the key sits in a memtable, in an SST file (cached or not), or was overwritten or
+    // deleted over a flushed value.
+    put("flushed", "old", "deleted", "x", "kept", "sst");
+    store.flush();
+    put("flushed", "new", "fresh", "mem");
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.delete(b("deleted"));
+      store.write(batch);
+    }
+
+    assertThat(s(store.get(b("flushed")))).isEqualTo("new");
+    assertThat(s(store.get(b("fresh")))).isEqualTo("mem");
+    assertThat(s(store.get(b("kept")))).isEqualTo("sst");
+    assertThat(store.get(b("deleted"))).isNull();
+    assertThat(store.get(b("never"))).isNull();
+
+    store.close();
+    store = NodeStore.open(dir.resolve("store"), CACHE); // empty block cache, data in files
+    assertThat(s(store.get(b("kept")))).isEqualTo("sst");
+    assertThat(s(store.get(b("flushed")))).isEqualTo("new");
+    assertThat(store.get(b("deleted"))).isNull();
+    assertThat(store.get(b("never"))).isNull();
+  }
+
+  @Test
   void aReaderNeverSeesHalfABatch() throws Exception {
     // Each batch writes the same counter to two keys; a consistent read sees them equal.
     Thread writer =
