@@ -20,6 +20,7 @@ import io.cleave.client.internal.Channels;
 import io.cleave.client.internal.Counters;
 import io.cleave.client.internal.Dispatcher;
 import io.cleave.client.internal.MapLoader;
+import io.cleave.client.internal.ReadCoalescer;
 import io.cleave.client.internal.RoutingCache;
 import io.cleave.client.internal.SingleKeyOp;
 import io.grpc.ChannelCredentials;
@@ -65,6 +66,7 @@ public final class CleaveClient implements AutoCloseable {
   private final Counters counters = new Counters();
   private final ScheduledExecutorService scheduler;
   private final Dispatcher dispatcher;
+  private final ReadCoalescer reads;
   private final Admin admin;
   private final BlockingClient blocking;
 
@@ -87,6 +89,8 @@ public final class CleaveClient implements AutoCloseable {
     MapLoader maps = new MapLoader(anyNode, cache, counters);
     this.dispatcher =
         new Dispatcher(cache, channels, maps, backoff, builder.maxRetries, scheduler, counters);
+    this.reads =
+        new ReadCoalescer(builder.maxReadsInFlight, this::getAlone, this::batchGet, counters);
     this.admin = new Admin(anyNode, this::deadline, backoff, scheduler);
     this.blocking = new BlockingClient(this);
   }
@@ -135,8 +139,20 @@ public final class CleaveClient implements AutoCloseable {
     return get(keyspace, key, ReadOptions.DEFAULT);
   }
 
-  /** Reads {@code key}. */
+  /**
+   * Reads {@code key}. While the client has reads of this keyspace in flight (see {@link
+   * Builder#maxReadsInFlight}), it waits for one of them and leaves merged with the other reads
+   * waiting, as one batch read.
+   */
   public CompletableFuture<GetResult> get(String keyspace, Bytes key, ReadOptions options) {
+    Objects.requireNonNull(key, "key");
+    // Checked here so a bad read fails its caller at once and never a batch it would join.
+    Dispatcher.checkKeyspace(keyspace);
+    Dispatcher.checkKey(key.array());
+    return reads.get(keyspace, key, options);
+  }
+
+  private CompletableFuture<GetResult> getAlone(String keyspace, Bytes key, ReadOptions options) {
     return single(
         keyspace,
         key,
@@ -455,6 +471,7 @@ public final class CleaveClient implements AutoCloseable {
     private Duration maxBackoff = Duration.ofSeconds(1);
     private ChannelCredentials credentials = InsecureChannelCredentials.create();
     private Function<String, ManagedChannelBuilder<?>> channelBuilder;
+    private int maxReadsInFlight = 4;
 
     private Builder() {}
 
@@ -520,6 +537,21 @@ public final class CleaveClient implements AutoCloseable {
      */
     public Builder channelBuilder(Function<String, ManagedChannelBuilder<?>> channelBuilder) {
       this.channelBuilder = Objects.requireNonNull(channelBuilder);
+      return this;
+    }
+
+    /**
+     * Single-key reads per keyspace (and read options) the client keeps in flight; reads made while
+     * that many are out wait and leave merged, as one batch read, when one completes. Fewer, larger
+     * calls cost the client and the shard leaders less per read under load; an idle client still
+     * sends each read at once. 0 sends every read alone. Default 4.
+     */
+    public Builder maxReadsInFlight(int maxReadsInFlight) {
+      if (maxReadsInFlight < 0) {
+        throw new IllegalArgumentException(
+            "maxReadsInFlight must be >= 0, got " + maxReadsInFlight);
+      }
+      this.maxReadsInFlight = maxReadsInFlight;
       return this;
     }
 

@@ -39,7 +39,9 @@ import site.ycsb.Status;
  *
  * <p>Properties: {@code cleave.endpoints} (default {@code 127.0.0.1:7001}), {@code cleave.stale}
  * (default false: linearizable reads at the shard leader; true: STALE reads),{@code
- * cleave.timeout.ms} (default 10000, per call, retries included), {@code cleave.keyspace}.
+ * cleave.timeout.ms} (default 10000, per call, retries included), {@code cleave.keyspace}, {@code
+ * cleave.maxReadsInFlight} (the client's read merging, {@code
+ * CleaveClient.Builder#maxReadsInFlight}; default: the client's default, 0 = off).
  */
 public final class CleaveYcsbClient extends DB {
   private static final Object LOCK = new Object();
@@ -58,17 +60,21 @@ public final class CleaveYcsbClient extends DB {
     boolean stale = Boolean.parseBoolean(p.getProperty("cleave.stale", "false"));
     timeoutMs = Long.parseLong(p.getProperty("cleave.timeout.ms", "10000"));
     keyspace = p.getProperty("cleave.keyspace");
+    String readsInFlight = p.getProperty("cleave.maxReadsInFlight");
     readOptions =
         ReadOptions.builder()
             .consistency(stale ? Consistency.STALE : Consistency.LINEARIZABLE)
             .build();
     synchronized (LOCK) {
       if (shared == null) {
-        shared =
+        CleaveClient.Builder builder =
             CleaveClient.builder()
                 .endpoints(endpoints.split(","))
-                .defaultTimeout(Duration.ofMillis(timeoutMs))
-                .build();
+                .defaultTimeout(Duration.ofMillis(timeoutMs));
+        if (readsInFlight != null) {
+          builder.maxReadsInFlight(Integer.parseInt(readsInFlight));
+        }
+        shared = builder.build();
       }
       refs++;
       client = shared;
