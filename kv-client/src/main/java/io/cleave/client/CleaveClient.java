@@ -17,10 +17,11 @@ import io.cleave.client.internal.AnyNode;
 import io.cleave.client.internal.Backoff;
 import io.cleave.client.internal.BatchOp;
 import io.cleave.client.internal.Channels;
+import io.cleave.client.internal.Coalescer;
 import io.cleave.client.internal.Counters;
 import io.cleave.client.internal.Dispatcher;
+import io.cleave.client.internal.Errors;
 import io.cleave.client.internal.MapLoader;
-import io.cleave.client.internal.ReadCoalescer;
 import io.cleave.client.internal.RoutingCache;
 import io.cleave.client.internal.SingleKeyOp;
 import io.grpc.ChannelCredentials;
@@ -29,6 +30,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,7 +68,8 @@ public final class CleaveClient implements AutoCloseable {
   private final Counters counters = new Counters();
   private final ScheduledExecutorService scheduler;
   private final Dispatcher dispatcher;
-  private final ReadCoalescer reads;
+  private final Coalescer<Bytes, ReadOptions, GetResult> reads;
+  private final Coalescer<KeyValue, WriteOptions, BatchResult> puts;
   private final Admin admin;
   private final BlockingClient blocking;
 
@@ -89,8 +92,22 @@ public final class CleaveClient implements AutoCloseable {
     MapLoader maps = new MapLoader(anyNode, cache, counters);
     this.dispatcher =
         new Dispatcher(cache, channels, maps, backoff, builder.maxRetries, scheduler, counters);
+    // Reads merge with reads of the same consistency and timeout; puts with puts of the same
+    // timeout.
     this.reads =
-        new ReadCoalescer(builder.maxReadsInFlight, this::getAlone, this::batchGet, counters);
+        new Coalescer<>(
+            builder.maxCallsInFlight,
+            o -> List.of(o.consistency(), String.valueOf(o.timeout())),
+            this::getAlone,
+            this::batchGet,
+            counters);
+    this.puts =
+        new Coalescer<>(
+            builder.maxCallsInFlight,
+            o -> String.valueOf(o.timeout()),
+            this::putAlone,
+            this::independentPuts,
+            counters);
     this.admin = new Admin(anyNode, this::deadline, backoff, scheduler);
     this.blocking = new BlockingClient(this);
   }
@@ -140,8 +157,8 @@ public final class CleaveClient implements AutoCloseable {
   }
 
   /**
-   * Reads {@code key}. While the client has reads of this keyspace in flight (see {@link
-   * Builder#maxReadsInFlight}), it waits for one of them and leaves merged with the other reads
+   * Reads {@code key}. While the client has enough reads of this keyspace in flight (see {@link
+   * Builder#maxCallsInFlight}), it waits for one of them and leaves merged with the other reads
    * waiting, as one batch read.
    */
   public CompletableFuture<GetResult> get(String keyspace, Bytes key, ReadOptions options) {
@@ -149,7 +166,7 @@ public final class CleaveClient implements AutoCloseable {
     // Checked here so a bad read fails its caller at once and never a batch it would join.
     Dispatcher.checkKeyspace(keyspace);
     Dispatcher.checkKey(key.array());
-    return reads.get(keyspace, key, options);
+    return reads.call(keyspace, key, options);
   }
 
   private CompletableFuture<GetResult> getAlone(String keyspace, Bytes key, ReadOptions options) {
@@ -175,25 +192,65 @@ public final class CleaveClient implements AutoCloseable {
     return put(keyspace, key, value, WriteOptions.DEFAULT);
   }
 
-  /** Sets {@code key} to {@code value}; completes with the key's new version. */
+  /**
+   * Sets {@code key} to {@code value}; completes with the key's new version. While the client has
+   * enough puts to this keyspace in flight (see {@link Builder#maxCallsInFlight}), it waits for one
+   * of them and leaves merged with the other puts waiting, as one batch whose entries the shards
+   * still treat as separate calls (each applied once, a bad one refused alone).
+   */
   public CompletableFuture<Long> put(
       String keyspace, Bytes key, Bytes value, WriteOptions options) {
+    Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
+    Dispatcher.checkKeyspace(keyspace);
+    Dispatcher.checkKey(key.array());
+    return puts.call(keyspace, new KeyValue(key, value), options)
+        .thenApply(CleaveClient::versionOrError);
+  }
+
+  private CompletableFuture<BatchResult> putAlone(
+      String keyspace, KeyValue pair, WriteOptions options) {
     return single(
         keyspace,
-        key,
+        pair.key(),
         true,
         false,
         KvServiceGrpc.getPutMethod(),
         route ->
             PutRequest.newBuilder()
                 .setKeyspace(keyspace)
-                .setKey(key.toByteString())
-                .setValue(value.toByteString())
+                .setKey(pair.key().toByteString())
+                .setValue(pair.value().toByteString())
                 .setRoute(route)
                 .build(),
         options.timeout(),
-        r -> r.getVersion());
+        r -> BatchResult.newBuilder().setVersion(r.getVersion()).build());
+  }
+
+  private CompletableFuture<List<BatchResult>> independentPuts(
+      String keyspace, List<KeyValue> pairs, WriteOptions options) {
+    BatchOp op =
+        new BatchOp(
+            keyspace,
+            BatchRequest.Kind.PUT,
+            pairEntries(pairs),
+            ReadConsistency.LINEARIZABLE,
+            true);
+    return dispatcher
+        .execute(keyspace, op, deadline(options.timeout()))
+        .thenApply(v -> op.results());
+  }
+
+  /** A merged put's version, or the error its node answered for it alone. */
+  private static long versionOrError(BatchResult result) {
+    if (result.hasError()) {
+      throw Errors.toException(
+          Status.fromCodeValue(result.getError().getCode())
+              .withDescription(result.getError().getMessage())
+              .asRuntimeException(),
+          true);
+    }
+    return result.getVersion();
   }
 
   /** Deletes {@code key}; completes with whether it existed. */
@@ -471,7 +528,7 @@ public final class CleaveClient implements AutoCloseable {
     private Duration maxBackoff = Duration.ofSeconds(1);
     private ChannelCredentials credentials = InsecureChannelCredentials.create();
     private Function<String, ManagedChannelBuilder<?>> channelBuilder;
-    private int maxReadsInFlight = 4;
+    private int maxCallsInFlight = 4;
 
     private Builder() {}
 
@@ -541,17 +598,18 @@ public final class CleaveClient implements AutoCloseable {
     }
 
     /**
-     * Single-key reads per keyspace (and read options) the client keeps in flight; reads made while
-     * that many are out wait and leave merged, as one batch read, when one completes. Fewer, larger
-     * calls cost the client and the shard leaders less per read under load; an idle client still
-     * sends each read at once. 0 sends every read alone. Default 4.
+     * Single-key reads, and puts, per keyspace the client keeps in flight; calls made while that
+     * many are out wait, and leave merged as one batch call when one completes. Fewer, larger calls
+     * cost the client and the shard leaders less per key under load; an idle client still sends
+     * each call at once. Merged calls keep their own outcome: a merged put is applied once and a
+     * bad one is refused alone. 0 sends every call alone. Default 4.
      */
-    public Builder maxReadsInFlight(int maxReadsInFlight) {
-      if (maxReadsInFlight < 0) {
+    public Builder maxCallsInFlight(int maxCallsInFlight) {
+      if (maxCallsInFlight < 0) {
         throw new IllegalArgumentException(
-            "maxReadsInFlight must be >= 0, got " + maxReadsInFlight);
+            "maxCallsInFlight must be >= 0, got " + maxCallsInFlight);
       }
-      this.maxReadsInFlight = maxReadsInFlight;
+      this.maxCallsInFlight = maxCallsInFlight;
       return this;
     }
 

@@ -40,8 +40,8 @@ import site.ycsb.Status;
  * <p>Properties: {@code cleave.endpoints} (default {@code 127.0.0.1:7001}), {@code cleave.stale}
  * (default false: linearizable reads at the shard leader; true: STALE reads),{@code
  * cleave.timeout.ms} (default 10000, per call, retries included), {@code cleave.keyspace}, {@code
- * cleave.maxReadsInFlight} (the client's read merging, {@code
- * CleaveClient.Builder#maxReadsInFlight}; default: the client's default, 0 = off).
+ * cleave.maxCallsInFlight} (the client's merging of reads and puts, {@code
+ * CleaveClient.Builder#maxCallsInFlight}; default: the client's default, 0 = off).
  */
 public final class CleaveYcsbClient extends DB {
   private static final Object LOCK = new Object();
@@ -60,7 +60,7 @@ public final class CleaveYcsbClient extends DB {
     boolean stale = Boolean.parseBoolean(p.getProperty("cleave.stale", "false"));
     timeoutMs = Long.parseLong(p.getProperty("cleave.timeout.ms", "10000"));
     keyspace = p.getProperty("cleave.keyspace");
-    String readsInFlight = p.getProperty("cleave.maxReadsInFlight");
+    String callsInFlight = p.getProperty("cleave.maxCallsInFlight");
     readOptions =
         ReadOptions.builder()
             .consistency(stale ? Consistency.STALE : Consistency.LINEARIZABLE)
@@ -71,8 +71,8 @@ public final class CleaveYcsbClient extends DB {
             CleaveClient.builder()
                 .endpoints(endpoints.split(","))
                 .defaultTimeout(Duration.ofMillis(timeoutMs));
-        if (readsInFlight != null) {
-          builder.maxReadsInFlight(Integer.parseInt(readsInFlight));
+        if (callsInFlight != null) {
+          builder.maxCallsInFlight(Integer.parseInt(callsInFlight));
         }
         shared = builder.build();
       }

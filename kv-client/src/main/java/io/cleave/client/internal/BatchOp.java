@@ -21,6 +21,7 @@ public final class BatchOp implements KeyOp<BatchRequest, BatchResponse> {
   private final BatchRequest.Kind kind;
   private final List<BatchEntry> entries;
   private final ReadConsistency consistency;
+  private final boolean independent;
   private final BatchResult[] results;
 
   /**
@@ -32,10 +33,24 @@ public final class BatchOp implements KeyOp<BatchRequest, BatchResponse> {
       BatchRequest.Kind kind,
       List<BatchEntry> entries,
       ReadConsistency consistency) {
+    this(keyspace, kind, entries, consistency, false);
+  }
+
+  /**
+   * @param independent PUT entries that are separate calls merged by the client: nodes answer a bad
+   *     entry with its own {@code BatchResult.error} instead of failing the batch
+   */
+  public BatchOp(
+      String keyspace,
+      BatchRequest.Kind kind,
+      List<BatchEntry> entries,
+      ReadConsistency consistency,
+      boolean independent) {
     this.keyspace = keyspace;
     this.kind = kind;
     this.entries = List.copyOf(entries);
     this.consistency = consistency;
+    this.independent = independent;
     this.results = new BatchResult[entries.size()];
   }
 
@@ -71,6 +86,7 @@ public final class BatchOp implements KeyOp<BatchRequest, BatchResponse> {
             .setKeyspace(keyspace)
             .setKind(kind)
             .setConsistency(consistency)
+            .setIndependent(independent)
             .setRoute(route);
     for (int index : indices) {
       // A write entry's place in the whole call names its outcome on the shard, also when a split

@@ -12,6 +12,7 @@ import io.cleave.api.v1.CompareAndSetRequest;
 import io.cleave.api.v1.CompareAndSetResponse;
 import io.cleave.api.v1.DeleteRequest;
 import io.cleave.api.v1.DeleteResponse;
+import io.cleave.api.v1.EntryError;
 import io.cleave.api.v1.GetRequest;
 import io.cleave.api.v1.GetResponse;
 import io.cleave.api.v1.KvServiceGrpc;
@@ -32,6 +33,8 @@ import io.cleave.server.node.CleaveNode;
 import io.cleave.server.node.WriteBatcher;
 import io.cleave.server.shard.RawValueType;
 import io.cleave.server.shard.ShardStateMachine;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -246,7 +249,12 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                     throw GrpcErrors.invalidArgument(
                         "batch kind is missing: GET, PUT, DELETE or COMMAND");
               };
+          if (request.getIndependent() && kind != KeyOp.Kind.PUT) {
+            throw GrpcErrors.invalidArgument("independent batches are for PUT only");
+          }
           List<KeyOp> ops = new ArrayList<>(request.getEntriesCount());
+          // Independent entries refused as bad input, by position; the others go to the log.
+          EntryError[] refused = new EntryError[request.getEntriesCount()];
           Set<Integer> callIndexes = new HashSet<>();
           for (int i = 0; i < request.getEntriesCount(); i++) {
             BatchEntry entry = request.getEntries(i);
@@ -258,11 +266,51 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                       + " and an earlier one have the same call_index "
                       + callIndex);
             }
-            ops.add(batchOp(kind, entry, callIndex));
+            if (!request.getIndependent()) {
+              ops.add(batchOp(kind, entry, callIndex));
+              continue;
+            }
+            try {
+              ShardRouter.validateKey(entry.getKey().toByteArray());
+              ops.add(batchOp(kind, entry, callIndex));
+            } catch (StatusRuntimeException e) {
+              if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+                throw e;
+              }
+              refused[i] =
+                  EntryError.newBuilder()
+                      .setCode(e.getStatus().getCode().value())
+                      .setMessage(String.valueOf(e.getStatus().getDescription()))
+                      .build();
+            }
           }
-          return write(request.getKeyspace(), ops, kind == KeyOp.Kind.PUT, request.getRequestId())
-              .thenApply(toResponse);
+          CompletableFuture<BatchResponse> applied =
+              ops.isEmpty()
+                  ? CompletableFuture.completedFuture(BatchResponse.getDefaultInstance())
+                  : write(
+                          request.getKeyspace(),
+                          ops,
+                          kind == KeyOp.Kind.PUT,
+                          request.getRequestId())
+                      .thenApply(toResponse);
+          return applied.thenApply(answer -> withRefused(answer, refused));
         });
+  }
+
+  /** Puts each refused entry's error at its place among the results of the entries applied. */
+  private static BatchResponse withRefused(BatchResponse applied, EntryError[] refused) {
+    if (applied.getResultsCount() == refused.length) {
+      return applied; // nothing refused
+    }
+    BatchResponse.Builder out = BatchResponse.newBuilder();
+    int next = 0;
+    for (EntryError error : refused) {
+      out.addResults(
+          error != null
+              ? BatchResult.newBuilder().setError(error).build()
+              : applied.getResults(next++));
+    }
+    return out.build();
   }
 
   private KeyOp batchOp(KeyOp.Kind kind, BatchEntry entry, int callIndex) {

@@ -1,11 +1,14 @@
 package io.cleave.testing.it;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.cleave.api.Limits;
 import io.cleave.api.types.CounterType;
+import io.cleave.api.v1.BatchEntry;
+import io.cleave.api.v1.BatchRequest;
 import io.cleave.api.v1.CommandRequest;
 import io.cleave.api.v1.CompareAndSetRequest;
 import io.cleave.api.v1.GetRequest;
@@ -14,12 +17,17 @@ import io.cleave.api.v1.PutRequest;
 import io.cleave.client.Bytes;
 import io.cleave.client.CleaveClient;
 import io.cleave.client.CleaveException;
+import io.cleave.client.ClientMetrics;
+import io.cleave.client.InvalidArgumentException;
 import io.cleave.client.KeyspaceOptions;
 import io.cleave.testing.MiniCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,6 +115,56 @@ class BadInputIT {
     // The same value at the limit is accepted.
     assertThat(client.blocking().put("kv", Bytes.utf8("big"), Bytes.of(new byte[MAX_VALUE])))
         .isEqualTo(1);
+  }
+
+  @Test
+  void anOversizedPutMergedWithOthersFailsAloneAndTheOthersApply() throws Exception {
+    // One put in flight at a time: the nine made while the first is out wait and leave as one
+    // batch of independent entries, one of them too large.
+    try (CleaveClient merging = cluster.client(b -> b.maxCallsInFlight(1))) {
+      List<CompletableFuture<Long>> puts = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        byte[] value = i == 5 ? new byte[MAX_VALUE + 1] : ("v" + i).getBytes(UTF_8);
+        puts.add(merging.put("kv", Bytes.utf8("merged" + i), Bytes.of(value)));
+      }
+
+      for (int i = 0; i < 10; i++) {
+        if (i == 5) {
+          assertThatThrownBy(puts.get(i)::join)
+              .hasCauseInstanceOf(InvalidArgumentException.class)
+              .hasMessageContaining("value is 1025 bytes");
+          assertThat(client.blocking().get("kv", Bytes.utf8("merged5")).found()).isFalse();
+        } else {
+          assertThat(puts.get(i).join()).isEqualTo(1);
+          assertThat(client.blocking().get("kv", Bytes.utf8("merged" + i)).value().toUtf8())
+              .isEqualTo("v" + i);
+        }
+      }
+      ClientMetrics used = merging.metrics();
+      assertThat(used.calls()).isEqualTo(10);
+      assertThat(used.attempts()).isLessThan(10); // merged: fewer RPCs than calls
+    }
+  }
+
+  @Test
+  void independentEntriesAreForPutBatchesOnly() {
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .batch(
+                        BatchRequest.newBuilder()
+                            .setKeyspace("kv")
+                            .setKind(BatchRequest.Kind.DELETE)
+                            .setIndependent(true)
+                            .addEntries(
+                                BatchEntry.newBuilder().setKey(ByteString.copyFromUtf8("k")))
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains("PUT only");
+            });
   }
 
   @Test

@@ -15,7 +15,7 @@ import java.util.concurrent.ExecutionException;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
-class ReadCoalescerTest {
+class CoalescerTest {
   /** Records every call made and lets the test complete them. */
   private static final class FakeReads {
     final List<String> singles = new ArrayList<>();
@@ -42,21 +42,27 @@ class ReadCoalescerTest {
   private final FakeReads fake = new FakeReads();
   private final Counters counters = new Counters();
 
-  private ReadCoalescer coalescer(int maxInFlight) {
-    return new ReadCoalescer(maxInFlight, fake::single, fake::batch, counters);
+  private Coalescer<Bytes, ReadOptions, GetResult> coalescer(int maxInFlight) {
+    return new Coalescer<>(
+        maxInFlight,
+        o -> List.of(o.consistency(), String.valueOf(o.timeout())),
+        fake::single,
+        fake::batch,
+        counters);
   }
 
   private static GetResult value(String v) {
     return new GetResult(true, Bytes.utf8(v), 1);
   }
 
-  private static CompletableFuture<GetResult> read(ReadCoalescer reads, String key) {
-    return reads.get("ks", Bytes.utf8(key), ReadOptions.DEFAULT);
+  private static CompletableFuture<GetResult> read(
+      Coalescer<Bytes, ReadOptions, GetResult> reads, String key) {
+    return reads.call("ks", Bytes.utf8(key), ReadOptions.DEFAULT);
   }
 
   @Test
   void readsUnderTheLimitGoAloneAtOnce() {
-    ReadCoalescer reads = coalescer(2);
+    Coalescer<Bytes, ReadOptions, GetResult> reads = coalescer(2);
 
     CompletableFuture<GetResult> a = read(reads, "a");
     CompletableFuture<GetResult> b = read(reads, "b");
@@ -70,7 +76,7 @@ class ReadCoalescerTest {
 
   @Test
   void readsBeyondTheLimitWaitAndLeaveAsOneBatchWithTheirOwnResults() {
-    ReadCoalescer reads = coalescer(1);
+    Coalescer<Bytes, ReadOptions, GetResult> reads = coalescer(1);
     CompletableFuture<GetResult> first = read(reads, "a");
     CompletableFuture<GetResult> b = read(reads, "b");
     CompletableFuture<GetResult> c = read(reads, "c");
@@ -91,7 +97,7 @@ class ReadCoalescerTest {
 
   @Test
   void theSlotComesBackOnceEverythingCompleted() {
-    ReadCoalescer reads = coalescer(1);
+    Coalescer<Bytes, ReadOptions, GetResult> reads = coalescer(1);
     read(reads, "a");
     read(reads, "b");
     fake.singleCalls.get(0).complete(value("A"));
@@ -105,7 +111,7 @@ class ReadCoalescerTest {
 
   @Test
   void aFailedBatchFailsEachReadInItWithItsCauseAndTheLaneGoesOn() {
-    ReadCoalescer reads = coalescer(1);
+    Coalescer<Bytes, ReadOptions, GetResult> reads = coalescer(1);
     read(reads, "a");
     CompletableFuture<GetResult> b = read(reads, "b");
     CompletableFuture<GetResult> c = read(reads, "c");
@@ -135,19 +141,19 @@ class ReadCoalescerTest {
 
   @Test
   void readsWithOtherOptionsDoNotWaitBehindEachOther() {
-    ReadCoalescer reads = coalescer(1);
+    Coalescer<Bytes, ReadOptions, GetResult> reads = coalescer(1);
     read(reads, "a");
 
     ReadOptions stale = ReadOptions.builder().consistency(Consistency.STALE).build();
-    reads.get("ks", Bytes.utf8("b"), stale);
-    reads.get("other", Bytes.utf8("c"), ReadOptions.DEFAULT);
+    reads.call("ks", Bytes.utf8("b"), stale);
+    reads.call("other", Bytes.utf8("c"), ReadOptions.DEFAULT);
 
     assertThat(fake.singles).containsExactly("a", "b", "c");
   }
 
   @Test
   void zeroInFlightSendsEveryReadAlone() {
-    ReadCoalescer reads = coalescer(0);
+    Coalescer<Bytes, ReadOptions, GetResult> reads = coalescer(0);
 
     for (int i = 0; i < 5; i++) {
       read(reads, "k" + i);
@@ -159,18 +165,18 @@ class ReadCoalescerTest {
 
   @Test
   void aBusyLaneSendsAtMostTheBatchLimitPerCall() {
-    ReadCoalescer reads = coalescer(1);
+    Coalescer<Bytes, ReadOptions, GetResult> reads = coalescer(1);
     read(reads, "first");
-    for (int i = 0; i < ReadCoalescer.MAX_KEYS_PER_BATCH + 3; i++) {
+    for (int i = 0; i < Coalescer.MAX_PER_BATCH + 3; i++) {
       read(reads, "k" + i);
     }
 
     fake.singleCalls.get(0).complete(value("A"));
     assertThat(fake.batches).hasSize(1);
-    assertThat(fake.batches.get(0)).hasSize(ReadCoalescer.MAX_KEYS_PER_BATCH);
+    assertThat(fake.batches.get(0)).hasSize(Coalescer.MAX_PER_BATCH);
 
     List<GetResult> results = new ArrayList<>();
-    for (int i = 0; i < ReadCoalescer.MAX_KEYS_PER_BATCH; i++) {
+    for (int i = 0; i < Coalescer.MAX_PER_BATCH; i++) {
       results.add(value("v"));
     }
     fake.batchCalls.get(0).complete(results);
