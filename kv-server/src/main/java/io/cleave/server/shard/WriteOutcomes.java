@@ -119,7 +119,7 @@ final class WriteOutcomes {
   KeyResult find(byte[] key, Pending pending, long logClockMillis) throws IOException {
     byte[] stored = pending.outcomes.get(ByteBuffer.wrap(key));
     if (stored == null) {
-      stored = store.get(key);
+      stored = store.getRarelyPresent(key);
     }
     if (stored == null || expired(stored, logClockMillis)) {
       return null;

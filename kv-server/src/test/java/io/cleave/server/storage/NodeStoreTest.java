@@ -80,12 +80,19 @@ class NodeStoreTest {
     assertThat(s(store.get(b("c")))).isEqualTo("4");
   }
 
+  private byte[] both(String key) throws IOException {
+    byte[] plain = store.get(b(key));
+    byte[] rare = store.getRarelyPresent(b(key));
+    assertThat(rare).isEqualTo(plain);
+    return plain;
+  }
+
   @Test
-  void getSeesTheNewestValueWhereverItLivesAndMissesInEveryLayer() throws Exception {
-    // get asks memtables, filters and cache first: the answer must still be the newest one,
+  void bothGetsSeeTheNewestValueWhereverItLivesAndMissInEveryLayer() throws Exception {
+    // getRarelyPresent asks memtables, filters and cache first: its answer must still be get's,
     // whether the key sits in a memtable, in an SST file (cached or not), or was overwritten or
     // deleted over a flushed value.
-    put("flushed", "old", "deleted", "x", "kept", "sst");
+    put("flushed", "old", "deleted", "x", "kept", "sst-value-of-some-thirty-bytes");
     store.flush();
     put("flushed", "new", "fresh", "mem");
     try (WriteBatch batch = new WriteBatch()) {
@@ -93,18 +100,18 @@ class NodeStoreTest {
       store.write(batch);
     }
 
-    assertThat(s(store.get(b("flushed")))).isEqualTo("new");
-    assertThat(s(store.get(b("fresh")))).isEqualTo("mem");
-    assertThat(s(store.get(b("kept")))).isEqualTo("sst");
-    assertThat(store.get(b("deleted"))).isNull();
-    assertThat(store.get(b("never"))).isNull();
+    assertThat(s(both("flushed"))).isEqualTo("new");
+    assertThat(s(both("fresh"))).isEqualTo("mem");
+    assertThat(s(both("kept"))).isEqualTo("sst-value-of-some-thirty-bytes");
+    assertThat(both("deleted")).isNull();
+    assertThat(both("never")).isNull();
 
     store.close();
     store = NodeStore.open(dir.resolve("store"), CACHE); // empty block cache, data in files
-    assertThat(s(store.get(b("kept")))).isEqualTo("sst");
-    assertThat(s(store.get(b("flushed")))).isEqualTo("new");
-    assertThat(store.get(b("deleted"))).isNull();
-    assertThat(store.get(b("never"))).isNull();
+    assertThat(s(both("kept"))).isEqualTo("sst-value-of-some-thirty-bytes");
+    assertThat(s(both("flushed"))).isEqualTo("new");
+    assertThat(both("deleted")).isNull();
+    assertThat(both("never")).isNull();
   }
 
   @Test
