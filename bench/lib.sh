@@ -23,6 +23,16 @@ bench_build() {
   BENCH_CP="$BENCH_ROOT/kv-bench/target/classes:$(cat "$cpfile")"
 }
 
+# bench_dirs NAME: sets OUT (bench/results/NAME-<timestamp> unless already set) and WORK (a fresh
+# temp dir), and traps that stop the nodes and remove WORK on exit, Ctrl-C and TERM.
+bench_dirs() {
+  OUT="${OUT:-$BENCH_ROOT/bench/results/$1-$(date +%Y%m%d-%H%M%S)}"
+  mkdir -p "$OUT"
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/cleave-$1.XXXXXX")"
+  trap 'cleave_stop; rm -rf "$WORK"' EXIT
+  trap 'log interrupted; exit 130' INT TERM
+}
+
 bench_java() { "$JAVA" -cp "$BENCH_CP" "$@"; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

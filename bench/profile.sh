@@ -27,12 +27,7 @@ while (($#)); do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-OUT="${OUT:-$BENCH_ROOT/bench/results/profile-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-WORK="$(mktemp -d /tmp/cleave-profile.XXXXXX)"
-cleanup() { cleave_stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'log interrupted; exit 130' INT TERM
+bench_dirs profile
 
 AP_VERSION=4.6
 AP_DIR="$BENCH_ROOT/bench/.cache/async-profiler-$AP_VERSION"

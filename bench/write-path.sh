@@ -20,12 +20,7 @@ while (($#)); do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-OUT="${OUT:-$BENCH_ROOT/bench/results/write-path-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-WORK="$(mktemp -d /tmp/cleave-write-path.XXXXXX)"
-cleanup() { cleave_stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'log interrupted; exit 130' INT TERM
+bench_dirs write-path
 
 bench_build
 cat >"$WORK/fsync.jfc" <<'XML'

@@ -88,18 +88,29 @@ public final class Coalescer<I, O, R> {
       return single.call(keyspace, input, options);
     }
     LaneKey key = new LaneKey(keyspace, laneOf.apply(options));
-    return lanes.computeIfAbsent(key, k -> new Lane(keyspace, options)).call(input);
+    return lanes.computeIfAbsent(key, k -> new Lane(k, options)).call(input);
   }
 
-  /** The calls of one keyspace with one lane of options. */
+  /** Lanes with calls out or waiting (for tests). */
+  int lanes() {
+    return lanes.size();
+  }
+
+  /**
+   * The calls of one keyspace with one lane of options. An idle lane leaves the map (a caller may
+   * use a new timeout on every call); a caller that got it just before still uses it correctly, it
+   * only merges less until the next lane forms.
+   */
   private final class Lane {
+    private final LaneKey key;
     private final String keyspace;
     private final O options;
     private final ArrayDeque<Waiting<I, R>> waiting = new ArrayDeque<>();
     private int inFlight;
 
-    Lane(String keyspace, O options) {
-      this.keyspace = keyspace;
+    Lane(LaneKey key, O options) {
+      this.key = key;
+      this.keyspace = key.keyspace();
       this.options = options;
     }
 
@@ -131,7 +142,9 @@ public final class Coalescer<I, O, R> {
           next.add(waiting.poll());
         }
         if (next.isEmpty()) {
-          inFlight--;
+          if (--inFlight == 0) {
+            lanes.remove(key, this);
+          }
           return;
         }
       }

@@ -8,6 +8,7 @@ import io.cleave.client.Consistency;
 import io.cleave.client.GetResult;
 import io.cleave.client.ReadOptions;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -137,6 +138,21 @@ class CoalescerTest {
     } catch (Throwable e) {
       throw new AssertionError(e);
     }
+  }
+
+  @Test
+  void idleLanesAreDroppedSoCallsWithEverNewTimeoutsDoNotPileUp() {
+    Coalescer<Bytes, ReadOptions, GetResult> reads = coalescer(1);
+    for (int i = 1; i <= 100; i++) {
+      ReadOptions options = ReadOptions.builder().timeout(Duration.ofMillis(1000 + i)).build();
+      reads.call("ks", Bytes.utf8("k" + i), options);
+      fake.singleCalls.get(i - 1).complete(value("v"));
+    }
+
+    assertThat(reads.lanes()).isZero();
+    // A busy lane stays while it has calls out.
+    read(reads, "busy");
+    assertThat(reads.lanes()).isEqualTo(1);
   }
 
   @Test
