@@ -204,8 +204,7 @@ public final class CleaveClient implements AutoCloseable {
     Objects.requireNonNull(value, "value");
     Dispatcher.checkKeyspace(keyspace);
     Dispatcher.checkKey(key.array());
-    return puts.call(keyspace, new KeyValue(key, value), options)
-        .thenApply(CleaveClient::versionOrError);
+    return puts.call(keyspace, new KeyValue(key, value), options).thenApply(this::versionOrError);
   }
 
   private CompletableFuture<BatchResult> putAlone(
@@ -242,8 +241,9 @@ public final class CleaveClient implements AutoCloseable {
   }
 
   /** A merged put's version, or the error its node answered for it alone. */
-  private static long versionOrError(BatchResult result) {
+  private long versionOrError(BatchResult result) {
     if (result.hasError()) {
+      counters.failures.increment(); // its batch succeeded, so the dispatcher did not count it
       throw Errors.toException(
           Status.fromCodeValue(result.getError().getCode())
               .withDescription(result.getError().getMessage())

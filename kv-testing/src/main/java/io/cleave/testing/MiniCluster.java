@@ -6,8 +6,6 @@ import io.cleave.server.config.NodeAddress;
 import io.cleave.server.config.NodeConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +32,8 @@ public final class MiniCluster implements AutoCloseable {
     this.root = root;
     List<NodeAddress> addresses = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      addresses.add(new NodeAddress("n" + (i + 1), "127.0.0.1", freePort(), freePort()));
+      addresses.add(
+          new NodeAddress("n" + (i + 1), "127.0.0.1", LoopbackPorts.free(), LoopbackPorts.free()));
     }
     for (NodeAddress address : addresses) {
       NodeConfig defaults = NodeConfig.defaults(address, addresses, root.resolve(address.nodeId()));
@@ -72,14 +71,6 @@ public final class MiniCluster implements AutoCloseable {
       }
       cluster.awaitNodesAlive();
       return cluster;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

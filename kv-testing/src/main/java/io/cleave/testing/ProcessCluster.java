@@ -17,8 +17,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,8 +160,8 @@ public final class ProcessCluster implements AutoCloseable {
           new Node(
               id,
               launcher.host(i),
-              freePort(),
-              freePort(),
+              LoopbackPorts.free(),
+              LoopbackPorts.free(),
               root.resolve(id),
               root.resolve(id + ".log")));
     }
@@ -210,14 +208,6 @@ public final class ProcessCluster implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       cluster.close();
       throw e;
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

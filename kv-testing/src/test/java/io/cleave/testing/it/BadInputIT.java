@@ -142,6 +142,7 @@ class BadInputIT {
       }
       ClientMetrics used = merging.metrics();
       assertThat(used.calls()).isEqualTo(10);
+      assertThat(used.failures()).isEqualTo(1);
       assertThat(used.attempts()).isLessThan(10); // merged: fewer RPCs than calls
     }
   }
