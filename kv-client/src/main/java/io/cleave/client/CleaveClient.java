@@ -97,14 +97,14 @@ public final class CleaveClient implements AutoCloseable {
     this.reads =
         new Coalescer<>(
             builder.maxCallsInFlight,
-            o -> List.of(o.consistency(), String.valueOf(o.timeout())),
+            o -> Arrays.asList(o.consistency(), o.timeout()),
             this::getAlone,
             this::batchGet,
             counters);
     this.puts =
         new Coalescer<>(
             builder.maxCallsInFlight,
-            o -> String.valueOf(o.timeout()),
+            WriteOptions::timeout,
             this::putAlone,
             this::independentPuts,
             counters);
@@ -162,11 +162,15 @@ public final class CleaveClient implements AutoCloseable {
    * waiting, as one batch read.
    */
   public CompletableFuture<GetResult> get(String keyspace, Bytes key, ReadOptions options) {
+    checkBeforeMerging(keyspace, key);
+    return reads.call(keyspace, key, options);
+  }
+
+  /** Checked before a call may wait, so a bad one fails its caller at once, never a batch. */
+  private static void checkBeforeMerging(String keyspace, Bytes key) {
     Objects.requireNonNull(key, "key");
-    // Checked here so a bad read fails its caller at once and never a batch it would join.
     Dispatcher.checkKeyspace(keyspace);
     Dispatcher.checkKey(key.array());
-    return reads.call(keyspace, key, options);
   }
 
   private CompletableFuture<GetResult> getAlone(String keyspace, Bytes key, ReadOptions options) {
@@ -200,10 +204,8 @@ public final class CleaveClient implements AutoCloseable {
    */
   public CompletableFuture<Long> put(
       String keyspace, Bytes key, Bytes value, WriteOptions options) {
-    Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
-    Dispatcher.checkKeyspace(keyspace);
-    Dispatcher.checkKey(key.array());
+    checkBeforeMerging(keyspace, key);
     return puts.call(keyspace, new KeyValue(key, value), options).thenApply(this::versionOrError);
   }
 

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -165,10 +164,7 @@ public final class Coalescer<I, O, R> {
             try {
               if (error != null) {
                 counters.failures.add(calls.size() - 1);
-                Throwable cause =
-                    error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause()
-                        : error;
+                Throwable cause = Errors.unwrap(error);
                 calls.forEach(call -> call.result().completeExceptionally(cause));
               } else {
                 for (int i = 0; i < calls.size(); i++) {

@@ -10,6 +10,7 @@ import io.cleave.client.ReadOptions;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -46,7 +47,7 @@ class CoalescerTest {
   private Coalescer<Bytes, ReadOptions, GetResult> coalescer(int maxInFlight) {
     return new Coalescer<>(
         maxInFlight,
-        o -> List.of(o.consistency(), String.valueOf(o.timeout())),
+        o -> Arrays.asList(o.consistency(), o.timeout()),
         fake::single,
         fake::batch,
         counters);

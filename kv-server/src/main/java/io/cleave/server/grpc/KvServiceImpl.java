@@ -266,15 +266,15 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                       + " and an earlier one have the same call_index "
                       + callIndex);
             }
-            if (!request.getIndependent()) {
-              ops.add(batchOp(kind, entry, callIndex));
-              continue;
-            }
             try {
-              ShardRouter.validateKey(entry.getKey().toByteArray());
+              if (request.getIndependent()) {
+                // write() checks keys too, but for the whole batch; here a bad one fails alone.
+                ShardRouter.validateKey(entry.getKey().toByteArray());
+              }
               ops.add(batchOp(kind, entry, callIndex));
             } catch (StatusRuntimeException e) {
-              if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+              if (!request.getIndependent()
+                  || e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
                 throw e;
               }
               refused[i] =
