@@ -295,11 +295,24 @@ class CleaveClientTest {
   @Test
   void retriesStopAtMaxRetries() {
     warm();
-    cluster.busy(shardId(), Integer.MAX_VALUE);
     try (CleaveClient bounded = cluster.client().maxRetries(3).build()) {
+      bounded.blocking().get(KS, key("warm")); // the map is loaded before the nodes go
+      List.of("n1", "n2", "n3").forEach(cluster::stopNode);
       assertThatThrownBy(() -> bounded.blocking().put(KS, key("k"), key("v")))
           .isInstanceOf(CleaveException.class);
-      assertThat(bounded.metrics().attempts()).isEqualTo(4);
+      assertThat(bounded.metrics().attempts()).isEqualTo(1 + 4);
+    }
+  }
+
+  @Test
+  void aBusyShardIsWaitedOutBeyondMaxRetriesBecauseItIsHealthy() {
+    warm();
+    cluster.busy(shardId(), 6);
+    try (CleaveClient bounded = cluster.client().maxRetries(2).build()) {
+      bounded.blocking().put(KS, key("k"), key("v"));
+      assertThat(bounded.metrics().attempts()).isEqualTo(7);
+      assertThat(bounded.metrics().backoffRetries()).isEqualTo(6);
+      assertThat(bounded.metrics().failures()).isZero();
     }
   }
 

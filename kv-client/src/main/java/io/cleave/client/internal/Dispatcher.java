@@ -161,6 +161,9 @@ public final class Dispatcher {
     final AtomicInteger pending;
     // NOT_FOUND reloads the map once per call: the keyspace may be new or re-created.
     final AtomicBoolean keyspaceReloaded = new AtomicBoolean();
+    // Waits for a busy shard so far, across the call's groups: they grow the backoff but not the
+    // attempt count (see onFailure's SHARD_BUSY).
+    final AtomicInteger busyWaits = new AtomicInteger();
     // A write's one request id, for every group and every attempt: shards store each op's outcome
     // under it (and the op's place in the call), so a resend - to the same shard or, after a split
     // or merge, to the one that owns the key now - gets the first outcome instead of a second
@@ -339,8 +342,17 @@ public final class Dispatcher {
         retry(call, indices, attempt, error, repaired ? 0 : delayFor(attempt), !repaired);
       }
       case SHARD_BUSY -> {
+        // A busy shard (frozen for a merge, or its write queue full) is healthy and will take
+        // the call once the merge commits or the queue drains, which under load can take longer
+        // than the retry budget lasts. So it is waited out until the call's deadline, as TiKV's
+        // client does for ServerIsBusy, without spending an attempt.
         counters.backoffRetries.increment();
-        retry(call, indices, attempt, error, backoff.delayNanos(attempt), false);
+        // Near the deadline the wait shrinks so that the last tries still happen before it.
+        long delay =
+            Math.min(
+                backoff.delayNanos(call.busyWaits.getAndIncrement()),
+                call.deadline.timeRemaining(TimeUnit.NANOSECONDS) / 2);
+        retry(call, indices, attempt, error, delay, false, false);
       }
       default -> {
         // The node is down or has no leader for the shard: another replica may answer.
@@ -384,7 +396,23 @@ public final class Dispatcher {
       Throwable cause,
       long delayNanos,
       boolean reloadFirst) {
-    if (attempt >= maxRetries || delayNanos >= call.deadline.timeRemaining(TimeUnit.NANOSECONDS)) {
+    retry(call, indices, attempt, cause, delayNanos, reloadFirst, true);
+  }
+
+  /**
+   * Routes the keys again after {@code delayNanos}, unless the retry budget is spent (when {@code
+   * spendsAttempt}) or the wait alone would cross the deadline.
+   */
+  private <Q, A> void retry(
+      Call<Q, A> call,
+      int[] indices,
+      int attempt,
+      Throwable cause,
+      long delayNanos,
+      boolean reloadFirst,
+      boolean spendsAttempt) {
+    boolean outOfAttempts = spendsAttempt ? attempt >= maxRetries : maxRetries == 0;
+    if (outOfAttempts || delayNanos >= call.deadline.timeRemaining(TimeUnit.NANOSECONDS)) {
       // Out of budget, or the wait alone would cross the deadline: report the real cause now
       // rather than a DEADLINE_EXCEEDED later.
       fail(call, cause);
@@ -392,12 +420,13 @@ public final class Dispatcher {
     }
     Runnable next =
         () -> {
+          int nextAttempt = spendsAttempt ? attempt + 1 : attempt;
           if (!reloadFirst) {
-            route(call, indices, attempt + 1, cause);
+            route(call, indices, nextAttempt, cause);
             return;
           }
           maps.reload(call.deadline)
-              .whenComplete((v, error) -> route(call, indices, attempt + 1, cause));
+              .whenComplete((v, error) -> route(call, indices, nextAttempt, cause));
         };
     if (delayNanos <= 0) {
       next.run();

@@ -10,6 +10,8 @@ import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.SplitShardResponse;
 import io.cleave.internal.v1.ClusterMap;
 import io.cleave.internal.v1.CommitMerge;
+import io.cleave.internal.v1.DescribeReplicasRequest;
+import io.cleave.internal.v1.HostedReplica;
 import io.cleave.internal.v1.MetaCommand;
 import io.cleave.internal.v1.MetaResult;
 import io.cleave.internal.v1.NodeServiceGrpc;
@@ -22,6 +24,11 @@ import io.cleave.internal.v1.ShardReply;
 import io.cleave.internal.v1.ShardState;
 import io.cleave.internal.v1.SplitShard;
 import io.cleave.placement.internal.RoutingSpace;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -164,6 +171,7 @@ public final class ShardOperations {
           AdminException.Kind.FAILED_PRECONDITION,
           "shard " + rightId + " refused to freeze: " + prepared);
     }
+    long frozenSinceNanos = System.nanoTime();
     ShardState frozen = prepared.getState();
     long frozenAt = frozen.getFrozenAtIndex();
     boolean caughtUp =
@@ -199,24 +207,52 @@ public final class ShardOperations {
     }
     ShardDescriptor merged = committed.getState().getShard();
     record(ReplaceShards.newBuilder().addRemove(left).addRemove(right).addAdd(merged).build());
-    LOG.info("merged shard {} into {}: {}", rightId, leftId, PlacementLoop.range(merged));
+    LOG.info(
+        "merged shard {} into {}: {} (right shard refused writes for {} ms)",
+        rightId,
+        leftId,
+        PlacementLoop.range(merged),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenSinceNanos));
     return MergeShardsResponse.newBuilder().setMerged(merged).build();
   }
 
+  /**
+   * Whether every replica of {@code shard} has applied {@code index}. Each replica's node is asked
+   * now (DescribeReplicas) rather than waiting for its next heartbeat: the right shard refuses
+   * writes while frozen, and heartbeats a second apart made that window last seconds under load. A
+   * node that cannot be asked counts with its last heartbeat.
+   */
   private boolean everyReplicaApplied(ShardDescriptor shard, long index) {
-    Set<String> nodes = replicaNodes(shard);
-    long caughtUp =
-        loop.hostedReplicas().entrySet().stream()
-            .filter(e -> nodes.contains(e.getKey()))
-            .filter(
-                e ->
-                    e.getValue().stream()
-                        .anyMatch(
-                            h ->
-                                h.getShard().getShardId() == shard.getShardId()
-                                    && h.getAppliedIndex() >= index))
-            .count();
-    return caughtUp == nodes.size();
+    Map<String, List<HostedReplica>> lastHeartbeats = loop.hostedReplicas();
+    return replicaNodes(shard).stream()
+        .allMatch(
+            nodeId -> applied(askNode(nodeId).orElse(lastHeartbeats.get(nodeId)), shard, index));
+  }
+
+  private static boolean applied(List<HostedReplica> hosted, ShardDescriptor shard, long index) {
+    return hosted != null
+        && hosted.stream()
+            .anyMatch(
+                h ->
+                    h.getShard().getShardId() == shard.getShardId()
+                        && h.getAppliedIndex() >= index);
+  }
+
+  /** The replicas {@code nodeId} hosts, as it describes them now; empty if it cannot answer. */
+  private Optional<List<HostedReplica>> askNode(String nodeId) {
+    Optional<String> address = node.clientAddress(nodeId);
+    if (address.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          NodeServiceGrpc.newBlockingStub(node.channelTo(address.get()))
+              .withDeadlineAfter(1, TimeUnit.SECONDS)
+              .describeReplicas(DescribeReplicasRequest.getDefaultInstance())
+              .getReplicasList());
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   private void record(ReplaceShards replace) {
@@ -228,28 +264,56 @@ public final class ShardOperations {
     }
   }
 
+  /**
+   * Proposes {@code command} to the shard's leader. A node that answers that it does not lead the
+   * shard did not propose it (leadership moved since the last heartbeat, e.g. by the balancer), so
+   * the command goes again to the leader the next heartbeats name, for up to ten seconds. Giving up
+   * there would strand a merge with its right shard frozen.
+   */
   private ShardReply propose(ShardDescriptor shard, ShardCommand command) {
-    String leader =
-        loop.reportedLeaders().getOrDefault(shard.getShardId(), shard.getLeaderNodeId());
-    String address =
-        node.clientAddress(leader)
-            .orElseThrow(
-                () ->
-                    new AdminException(
-                        AdminException.Kind.UNAVAILABLE,
-                        "shard " + shard.getShardId() + " has no known leader"));
+    long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      String leader =
+          loop.reportedLeaders().getOrDefault(shard.getShardId(), shard.getLeaderNodeId());
+      String address =
+          node.clientAddress(leader)
+              .orElseThrow(
+                  () ->
+                      new AdminException(
+                          AdminException.Kind.UNAVAILABLE,
+                          "shard " + shard.getShardId() + " has no known leader"));
+      try {
+        return NodeServiceGrpc.newBlockingStub(node.channelTo(address))
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .withWaitForReady()
+            .propose(
+                ProposeRequest.newBuilder()
+                    .setShardId(shard.getShardId())
+                    .setCommand(command.toBuilder().setLeaderTimeMillis(System.currentTimeMillis()))
+                    .build());
+      } catch (StatusRuntimeException e) {
+        boolean notProposed = e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION;
+        if (!notProposed || System.nanoTime() > giveUpAt) {
+          throw new AdminException(
+              AdminException.Kind.UNAVAILABLE,
+              "shard " + shard.getShardId() + ": " + e.getMessage());
+        }
+        LOG.info(
+            "shard {}: {}; proposing again to its new leader", shard.getShardId(), e.getMessage());
+        sleepQuietly(200);
+      } catch (RuntimeException e) {
+        throw new AdminException(
+            AdminException.Kind.UNAVAILABLE, "shard " + shard.getShardId() + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
     try {
-      return NodeServiceGrpc.newBlockingStub(node.channelTo(address))
-          .withDeadlineAfter(30, TimeUnit.SECONDS)
-          .withWaitForReady()
-          .propose(
-              ProposeRequest.newBuilder()
-                  .setShardId(shard.getShardId())
-                  .setCommand(command.toBuilder().setLeaderTimeMillis(System.currentTimeMillis()))
-                  .build());
-    } catch (RuntimeException e) {
-      throw new AdminException(
-          AdminException.Kind.UNAVAILABLE, "shard " + shard.getShardId() + ": " + e.getMessage());
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AdminException(AdminException.Kind.UNAVAILABLE, "interrupted");
     }
   }
 
