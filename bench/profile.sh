@@ -5,7 +5,7 @@
 # RocksDB frames that take the most samples.
 #
 #   bench/profile.sh [--threads 64] [--warmup 60] [--secs 30] [--records 20000]
-#                    [--reads 0.0] [--out DIR]
+#                    [--reads 0.0] [--shards 1] [--out DIR]
 #
 # --reads is YCSB's readproportion (the rest are updates): 0 = update-only, 1 = read-only.
 # async-profiler comes from Maven Central (tools.profiler:async-profiler, its linux-x64 agent),
@@ -15,7 +15,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-THREADS=64; WARMUP=60; SECS=30; RECORDS=20000; READS=0.0; OUT=""
+THREADS=64; WARMUP=60; SECS=30; RECORDS=20000; READS=0.0; SHARDS=1; OUT=""
 while (($#)); do
   case "$1" in
     --threads) THREADS="$2"; shift 2 ;;
@@ -23,6 +23,7 @@ while (($#)); do
     --secs) SECS="$2"; shift 2 ;;
     --records) RECORDS="$2"; shift 2 ;;
     --reads) READS="$2"; shift 2 ;;
+    --shards) SHARDS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -44,7 +45,7 @@ profiled() { echo "-agentpath:$AGENT=start,event=cpu,interval=2ms,threads,file=$
 bench_build
 export CLEAVE_JAVA_OPTS="$(profiled "$OUT/node-%p.collapsed")"
 cleave_start "$WORK/cluster"
-bench_java io.cleave.bench.BenchAdmin keyspace "$CLEAVE_ENDPOINTS" usertable 1 >&2
+bench_java io.cleave.bench.BenchAdmin keyspace "$CLEAVE_ENDPOINTS" usertable "$SHARDS" >&2
 
 ycsb() {
   local opts="$1"; shift
@@ -67,7 +68,7 @@ la=$(cut -d' ' -f1-3 /proc/loadavg)
 cleave_stop # writes the node profiles
 
 {
-  echo "profile, $THREADS threads, read proportion $READS, $SECS s after $WARMUP s warm-up, load average $la, commit $(git -C "$BENCH_ROOT" rev-parse --short HEAD)"
+  echo "profile, $SHARDS shard(s), $THREADS threads, read proportion $READS, $SECS s after $WARMUP s warm-up, load average $la, commit $(git -C "$BENCH_ROOT" rev-parse --short HEAD)"
   grep -E '^\[(OVERALL\], Throughput|(READ|UPDATE)\], (50th|99th))' "$OUT/run.txt" | sed 's/^/  /'
   python3 - "$OUT" "$before" "$after" "$(getconf CLK_TCK)" <<'PY'
 import collections, glob, re, sys

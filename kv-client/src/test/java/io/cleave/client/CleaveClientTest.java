@@ -581,4 +581,64 @@ class CleaveClientTest {
     }
     assertThat(sent.get(1).getEntriesCount() + sent.get(2).getEntriesCount()).isEqualTo(30);
   }
+
+  /** Keyspace "h" in two shards, both led by n1, with keys k0..k29 stored (value = key). */
+  private List<Bytes> twoShardsLedByOneNode() {
+    cluster.addKeyspace("h", Partitioning.HASH);
+    cluster.publishMap();
+    cluster.split(cluster.shards("h").get(0).getShardId(), new byte[] {(byte) 0x80}, "n1");
+    cluster.publishMap();
+    List<Bytes> keys = IntStream.range(0, 30).mapToObj(i -> key("k" + i)).toList();
+    blocking.batchPut("h", keys.stream().map(k -> KeyValue.of(k, k)).toList());
+    return keys;
+  }
+
+  @Test
+  void batchesForShardsLedByOneNodeGoAsOneMultiBatchCall() {
+    List<Bytes> keys = twoShardsLedByOneNode();
+    int before = cluster.multiBatchCalls().size();
+
+    List<GetResult> got = blocking.batchGet("h", keys);
+
+    assertThat(got).extracting(GetResult::value).containsExactlyElementsOf(keys);
+    assertThat(cluster.multiBatchCalls().subList(before, cluster.multiBatchCalls().size()))
+        .containsExactly(new FakeCluster.MultiBatchCall("n1", 2));
+  }
+
+  @Test
+  void aShardFailingInsideAMultiBatchIsRetriedAloneAndTheOtherIsAnsweredOnce() {
+    List<Bytes> keys = twoShardsLedByOneNode();
+    long busyShard = cluster.shards("h").get(1).getShardId();
+    cluster.busy(busyShard, 1);
+    int before = cluster.requests().size();
+
+    List<GetResult> got = blocking.batchGet("h", keys);
+
+    assertThat(got).extracting(GetResult::value).containsExactlyElementsOf(keys);
+    List<FakeCluster.Seen> seen = cluster.requests().subList(before, cluster.requests().size());
+    // Both shards in the MultiBatch call, then only the busy one again.
+    assertThat(seen).extracting(FakeCluster.Seen::hintedShard).endsWith(busyShard);
+    assertThat(seen).hasSize(3);
+    assertThat(seen.get(seen.size() - 1).outcome()).isEqualTo("OK");
+  }
+
+  @Test
+  void nodesWithoutMultiBatchGetOneBatchCallPerShard() {
+    List<Bytes> keys = twoShardsLedByOneNode();
+    cluster.multiBatch(false);
+    int before = cluster.requests().size();
+
+    assertThat(blocking.batchGet("h", keys))
+        .extracting(GetResult::value)
+        .containsExactlyElementsOf(keys);
+    assertThat(blocking.batchGet("h", keys))
+        .extracting(GetResult::value)
+        .containsExactlyElementsOf(keys);
+
+    assertThat(cluster.requests().subList(before, cluster.requests().size()))
+        .hasSize(4)
+        .extracting(FakeCluster.Seen::method)
+        .containsOnly("Batch");
+    assertThat(client.metrics().failures()).isZero();
+  }
 }

@@ -3,8 +3,10 @@ package io.cleave.client;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import io.cleave.api.RoutingKeys;
+import io.cleave.api.StatusProtos;
 import io.cleave.api.v1.AdminServiceGrpc;
 import io.cleave.api.v1.BatchEntry;
+import io.cleave.api.v1.BatchOutcome;
 import io.cleave.api.v1.BatchRequest;
 import io.cleave.api.v1.BatchResponse;
 import io.cleave.api.v1.BatchResult;
@@ -22,6 +24,8 @@ import io.cleave.api.v1.KeyspaceDescriptor;
 import io.cleave.api.v1.KvServiceGrpc;
 import io.cleave.api.v1.ListKeyspacesRequest;
 import io.cleave.api.v1.ListKeyspacesResponse;
+import io.cleave.api.v1.MultiBatchRequest;
+import io.cleave.api.v1.MultiBatchResponse;
 import io.cleave.api.v1.NodeDescriptor;
 import io.cleave.api.v1.Partitioning;
 import io.cleave.api.v1.PutRequest;
@@ -81,6 +85,8 @@ final class FakeCluster implements AutoCloseable {
   private final List<io.cleave.api.v1.RequestId> putRequestIds = new CopyOnWriteArrayList<>();
   private final List<BatchRequest> batchWrites = new CopyOnWriteArrayList<>();
   final List<Seen> seen = new CopyOnWriteArrayList<>();
+  private final List<MultiBatchCall> multiBatchCalls = new CopyOnWriteArrayList<>();
+  private volatile boolean multiBatch = true;
   final AtomicInteger mapRequests = new AtomicInteger();
   private volatile GetClusterMapResponse published = GetClusterMapResponse.getDefaultInstance();
   private volatile boolean leaderHints = true;
@@ -217,6 +223,19 @@ final class FakeCluster implements AutoCloseable {
 
   void leaderHints(boolean on) {
     leaderHints = on;
+  }
+
+  /** One MultiBatch call a node saw: where, and how many batches it carried. */
+  record MultiBatchCall(String nodeId, int batches) {}
+
+  /** Whether nodes serve MultiBatch (off: they answer UNIMPLEMENTED, as older versions do). */
+  void multiBatch(boolean on) {
+    multiBatch = on;
+  }
+
+  /** Every MultiBatch call served, in order. */
+  List<MultiBatchCall> multiBatchCalls() {
+    return List.copyOf(multiBatchCalls);
   }
 
   /** The next {@code times} requests to the shard answer SHARD_BUSY. */
@@ -583,6 +602,37 @@ final class FakeCluster implements AutoCloseable {
             }
             return b.build();
           });
+    }
+
+    /** As the real node: each batch as its own Batch call, its outcome kept in its place. */
+    @Override
+    public void multiBatch(MultiBatchRequest r, StreamObserver<MultiBatchResponse> out) {
+      if (!multiBatch) {
+        out.onError(Status.UNIMPLEMENTED.withDescription("MultiBatch").asRuntimeException());
+        return;
+      }
+      multiBatchCalls.add(new MultiBatchCall(nodeId, r.getBatchesCount()));
+      MultiBatchResponse.Builder answer = MultiBatchResponse.newBuilder();
+      for (BatchRequest batch : r.getBatchesList()) {
+        batch(
+            batch,
+            new StreamObserver<>() {
+              @Override
+              public void onNext(BatchResponse value) {
+                answer.addOutcomes(BatchOutcome.newBuilder().setResponse(value));
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                answer.addOutcomes(BatchOutcome.newBuilder().setError(StatusProtos.of(t)));
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+      }
+      out.onNext(answer.build());
+      out.onCompleted();
     }
 
     private long store(String key, ByteString value) {

@@ -4,6 +4,11 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
 import io.cleave.api.Limits;
+import io.cleave.api.v1.BatchRequest;
+import io.cleave.api.v1.BatchResponse;
+import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.MultiBatchRequest;
+import io.cleave.api.v1.MultiBatchResponse;
 import io.cleave.api.v1.RequestId;
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.ShardError;
@@ -12,6 +17,7 @@ import io.cleave.client.KeyspaceNotFoundException;
 import io.cleave.client.UnknownOutcomeException;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,6 +53,9 @@ public final class Dispatcher {
    */
   static final long RESEND_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
 
+  /** Request bytes one MultiBatch call carries at most (a bigger batch still goes, alone). */
+  static final long MULTI_BATCH_BYTES = 256 * 1024;
+
   private final RoutingCache cache;
   private final Channels channels;
   private final MapLoader maps;
@@ -57,6 +66,8 @@ public final class Dispatcher {
   // Calls not yet answered: close() must end them, because a retry waiting out its backoff is
   // dropped with the timer and would otherwise leave its future incomplete forever.
   private final Set<Call<?, ?>> live = ConcurrentHashMap.newKeySet();
+  // Nodes that answered MultiBatch with UNIMPLEMENTED (older versions): one call per shard there.
+  private final Set<String> noMultiBatch = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
@@ -227,17 +238,29 @@ public final class Dispatcher {
           new CleaveException(Status.Code.UNAVAILABLE, "no cached shard owns the key", last);
       retry(call, toArray(misses), attempt, hole, delayFor(attempt), true);
     }
+    Map<String, List<Part<Q>>> byNode = new LinkedHashMap<>();
     for (Map.Entry<ShardRoute, List<Integer>> group : groups.entrySet()) {
       List<Integer> members = group.getValue();
       // Nodes cap a batch; a big group goes as several calls to the same shard.
       for (int from = 0; from < members.size(); from += Limits.MAX_BATCH_ENTRIES) {
         int to = Math.min(members.size(), from + Limits.MAX_BATCH_ENTRIES);
-        send(call, group.getKey(), toArray(members.subList(from, to)), attempt);
+        Part<Q> part = prepare(call, group.getKey(), toArray(members.subList(from, to)), attempt);
+        if (part != null) {
+          byNode.computeIfAbsent(part.target().address(), a -> new ArrayList<>()).add(part);
+        }
       }
     }
+    byNode.forEach((address, parts) -> sendToNode(call, address, parts, attempt));
   }
 
-  private <Q, A> void send(Call<Q, A> call, ShardRoute shard, int[] indices, int attempt) {
+  /** The request for one group of keys and the replica it goes to. */
+  private record Part<Q>(ShardRoute shard, ShardRoute.Target target, int[] indices, Q request) {}
+
+  /**
+   * Builds the request of one group, or returns null after dealing with a group that cannot be sent
+   * (no known replica address: retried; a write past its resend window: the call fails).
+   */
+  private <Q, A> Part<Q> prepare(Call<Q, A> call, ShardRoute shard, int[] indices, int attempt) {
     ShardRoute.Target target =
         call.op.anyReplica()
             ? shard.anyReplica(cache::addressOf, channels::isDown)
@@ -247,7 +270,7 @@ public final class Dispatcher {
           new CleaveException(
               Status.Code.UNAVAILABLE, "no known address for the replicas of " + shard, null);
       retry(call, indices, attempt, unknown, delayFor(attempt), true);
-      return;
+      return null;
     }
     Q request = call.op.request(shard.hint(), indices);
     if (call.requestId != null) {
@@ -262,13 +285,106 @@ public final class Dispatcher {
                     + " s after its first attempt (shards may have forgotten its outcome by then);"
                     + " it may or may not have been applied",
                 null));
-        return;
+        return null;
       }
       request = withRequestId(request, call.requestId);
     }
+    return new Part<>(shard, target, indices, request);
+  }
+
+  /**
+   * Sends the groups bound for one node: batches of several shards as one MultiBatch call (each
+   * batch still succeeds or fails on its own, so the retry rules are those of separate calls),
+   * anything else one call per group.
+   */
+  @SuppressWarnings("unchecked")
+  private <Q, A> void sendToNode(
+      Call<Q, A> call, String address, List<Part<Q>> parts, int attempt) {
+    if (parts.size() < 2
+        || call.op.method() != KvServiceGrpc.getBatchMethod()
+        || noMultiBatch.contains(address)) {
+      parts.forEach(part -> sendAlone(call, part, attempt));
+      return;
+    }
+    Call<BatchRequest, BatchResponse> batchCall = (Call<BatchRequest, BatchResponse>) call;
+    // Joined batches stay well under a node's smallest message limit (max value size + 64 KiB),
+    // so joining never fails what separate calls would have carried.
+    List<Part<BatchRequest>> joined = new ArrayList<>();
+    long bytes = 0;
+    for (Part<Q> part : parts) {
+      Part<BatchRequest> batch = (Part<BatchRequest>) part;
+      int size = batch.request().getSerializedSize();
+      if (bytes + size > MULTI_BATCH_BYTES && !joined.isEmpty()) {
+        sendJoined(batchCall, address, joined, attempt);
+        joined = new ArrayList<>();
+        bytes = 0;
+      }
+      joined.add(batch);
+      bytes += size;
+    }
+    sendJoined(batchCall, address, joined, attempt);
+  }
+
+  private void sendJoined(
+      Call<BatchRequest, BatchResponse> call,
+      String address,
+      List<Part<BatchRequest>> batches,
+      int attempt) {
+    if (batches.size() == 1) {
+      sendAlone(call, batches.get(0), attempt);
+      return;
+    }
+    MultiBatchRequest.Builder request = MultiBatchRequest.newBuilder();
+    batches.forEach(part -> request.addBatches(part.request()));
+    CompletableFuture<MultiBatchResponse> response;
+    try {
+      response =
+          Rpc.call(
+              channels.get(address),
+              KvServiceGrpc.getMultiBatchMethod(),
+              request.build(),
+              call.deadline);
+    } catch (RuntimeException e) {
+      fail(call, e);
+      return;
+    }
+    counters.attempts.add(batches.size());
+    response.whenComplete(
+        (answer, error) -> {
+          if (error != null && Status.fromThrowable(error).getCode() == Status.Code.UNIMPLEMENTED) {
+            // A node from before MultiBatch (a rolling upgrade): one call per shard, as then.
+            noMultiBatch.add(address);
+            batches.forEach(part -> sendAlone(call, part, attempt));
+            return;
+          }
+          for (int i = 0; i < batches.size(); i++) {
+            Part<BatchRequest> part = batches.get(i);
+            if (error != null) {
+              onFailure(call, part.shard(), part.target(), part.indices(), attempt, error);
+            } else if (i >= answer.getOutcomesCount()) {
+              fail(
+                  call,
+                  new CleaveException(Status.Code.INTERNAL, "multi-batch answer short", null));
+            } else if (answer.getOutcomes(i).hasError()) {
+              Throwable failure =
+                  StatusProto.toStatusRuntimeException(answer.getOutcomes(i).getError());
+              onFailure(call, part.shard(), part.target(), part.indices(), attempt, failure);
+            } else {
+              accept(call, part.indices(), answer.getOutcomes(i).getResponse());
+            }
+          }
+        });
+  }
+
+  private <Q, A> void sendAlone(Call<Q, A> call, Part<Q> part, int attempt) {
     CompletableFuture<A> response;
     try {
-      response = Rpc.call(channels.get(target.address()), call.op.method(), request, call.deadline);
+      response =
+          Rpc.call(
+              channels.get(part.target().address()),
+              call.op.method(),
+              part.request(),
+              call.deadline);
     } catch (RuntimeException e) {
       fail(call, e);
       return;
@@ -277,19 +393,24 @@ public final class Dispatcher {
     response.whenComplete(
         (answer, error) -> {
           if (error != null) {
-            onFailure(call, shard, target, indices, attempt, error);
-            return;
-          }
-          try {
-            call.op.accept(indices, answer);
-          } catch (RuntimeException e) {
-            fail(call, new CleaveException(Status.Code.INTERNAL, e.getMessage(), e));
-            return;
-          }
-          if (call.pending.addAndGet(-indices.length) == 0) {
-            call.done.complete(null);
+            onFailure(call, part.shard(), part.target(), part.indices(), attempt, error);
+          } else {
+            accept(call, part.indices(), answer);
           }
         });
+  }
+
+  /** Stores the answer for one group; the call is done when every key has its answer. */
+  private <Q, A> void accept(Call<Q, A> call, int[] indices, A answer) {
+    try {
+      call.op.accept(indices, answer);
+    } catch (RuntimeException e) {
+      fail(call, new CleaveException(Status.Code.INTERNAL, e.getMessage(), e));
+      return;
+    }
+    if (call.pending.addAndGet(-indices.length) == 0) {
+      call.done.complete(null);
+    }
   }
 
   private <Q, A> void onFailure(

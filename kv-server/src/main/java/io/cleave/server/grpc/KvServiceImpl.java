@@ -1,8 +1,10 @@
 package io.cleave.server.grpc;
 
 import com.google.protobuf.ByteString;
+import io.cleave.api.StatusProtos;
 import io.cleave.api.types.BytesType;
 import io.cleave.api.v1.BatchEntry;
+import io.cleave.api.v1.BatchOutcome;
 import io.cleave.api.v1.BatchRequest;
 import io.cleave.api.v1.BatchResponse;
 import io.cleave.api.v1.BatchResult;
@@ -16,6 +18,8 @@ import io.cleave.api.v1.EntryError;
 import io.cleave.api.v1.GetRequest;
 import io.cleave.api.v1.GetResponse;
 import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.MultiBatchRequest;
+import io.cleave.api.v1.MultiBatchResponse;
 import io.cleave.api.v1.PutRequest;
 import io.cleave.api.v1.PutResponse;
 import io.cleave.api.v1.QueryRequest;
@@ -207,94 +211,135 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
 
   @Override
   public void batch(BatchRequest request, StreamObserver<BatchResponse> response) {
+    serve(response, request.getKeyspace(), () -> batch(request));
+  }
+
+  /**
+   * Each batch as its own Batch call, answered together: a batch that fails (not leader, epoch
+   * mismatch, bad input) fails alone, with the status the Batch call would have returned.
+   */
+  @Override
+  public void multiBatch(MultiBatchRequest request, StreamObserver<MultiBatchResponse> response) {
     serve(
         response,
-        request.getKeyspace(),
         () -> {
-          if (request.getEntriesCount() == 0) {
-            return CompletableFuture.completedFuture(BatchResponse.getDefaultInstance());
+          requireAtMostMaxBatchEntries(request.getBatchesCount(), "multi-batch has", "batches");
+          List<CompletableFuture<BatchOutcome>> outcomes = new ArrayList<>();
+          for (BatchRequest batch : request.getBatchesList()) {
+            OutcomeObserver outcome = new OutcomeObserver();
+            serve(outcome, batch.getKeyspace(), () -> batch(batch));
+            outcomes.add(outcome.future);
           }
-          if (request.getEntriesCount() > io.cleave.api.Limits.MAX_BATCH_ENTRIES) {
-            throw GrpcErrors.invalidArgument(
-                "batch has "
-                    + request.getEntriesCount()
-                    + " entries; the limit is "
-                    + io.cleave.api.Limits.MAX_BATCH_ENTRIES);
-          }
-          byte[] firstKey = request.getEntries(0).getKey().toByteArray();
-          Function<List<KeyResult>, BatchResponse> toResponse =
-              results -> {
-                BatchResponse.Builder out = BatchResponse.newBuilder();
-                for (KeyResult r : results) {
-                  out.addResults(
-                      BatchResult.newBuilder()
-                          .setFound(r.getFound() || r.getSucceeded())
-                          .setPayload(r.getPayload())
-                          .setVersion(r.getVersion()));
-                }
-                return out.build();
-              };
-          if (request.getKind() == BatchRequest.Kind.GET) {
-            ShardQuery.Builder query = ShardQuery.newBuilder().setKind(ShardQuery.Kind.GET);
-            request.getEntriesList().forEach(e -> query.addKeys(e.getKey()));
-            return read(request.getKeyspace(), firstKey, request.getConsistency(), query.build())
-                .thenApply(toResponse);
-          }
-          KeyOp.Kind kind =
-              switch (request.getKind()) {
-                case PUT -> KeyOp.Kind.PUT;
-                case DELETE -> KeyOp.Kind.DELETE;
-                case COMMAND -> KeyOp.Kind.COMMAND;
-                default ->
-                    throw GrpcErrors.invalidArgument(
-                        "batch kind is missing: GET, PUT, DELETE or COMMAND");
-              };
-          if (request.getIndependent() && kind != KeyOp.Kind.PUT) {
-            throw GrpcErrors.invalidArgument("independent batches are for PUT only");
-          }
-          List<KeyOp> ops = new ArrayList<>(request.getEntriesCount());
-          // Independent entries refused as bad input, by position; the others go to the log.
-          EntryError[] refused = new EntryError[request.getEntriesCount()];
-          Set<Integer> callIndexes = new HashSet<>();
-          for (int i = 0; i < request.getEntriesCount(); i++) {
-            BatchEntry entry = request.getEntries(i);
-            int callIndex = entry.hasCallIndex() ? entry.getCallIndex() : i;
-            if (!callIndexes.add(callIndex)) {
-              throw GrpcErrors.invalidArgument(
-                  "batch entries "
-                      + i
-                      + " and an earlier one have the same call_index "
-                      + callIndex);
-            }
-            try {
-              if (request.getIndependent()) {
-                // write() checks keys too, but for the whole batch; here a bad one fails alone.
-                ShardRouter.validateKey(entry.getKey().toByteArray());
-              }
-              ops.add(batchOp(kind, entry, callIndex));
-            } catch (StatusRuntimeException e) {
-              if (!request.getIndependent()
-                  || e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
-                throw e;
-              }
-              refused[i] =
-                  EntryError.newBuilder()
-                      .setCode(e.getStatus().getCode().value())
-                      .setMessage(String.valueOf(e.getStatus().getDescription()))
-                      .build();
-            }
-          }
-          CompletableFuture<BatchResponse> applied =
-              ops.isEmpty()
-                  ? CompletableFuture.completedFuture(BatchResponse.getDefaultInstance())
-                  : write(
-                          request.getKeyspace(),
-                          ops,
-                          kind == KeyOp.Kind.PUT,
-                          request.getRequestId())
-                      .thenApply(toResponse);
-          return applied.thenApply(answer -> withRefused(answer, refused));
+          return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+              .thenApply(
+                  done ->
+                      MultiBatchResponse.newBuilder()
+                          .addAllOutcomes(outcomes.stream().map(CompletableFuture::join).toList())
+                          .build());
         });
+  }
+
+  /** Receives one batch's answer as a Batch call's observer would, and keeps it as an outcome. */
+  private static final class OutcomeObserver implements StreamObserver<BatchResponse> {
+    final CompletableFuture<BatchOutcome> future = new CompletableFuture<>();
+
+    @Override
+    public void onNext(BatchResponse value) {
+      future.complete(BatchOutcome.newBuilder().setResponse(value).build());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      future.complete(BatchOutcome.newBuilder().setError(StatusProtos.of(t)).build());
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+
+  private static void requireAtMostMaxBatchEntries(int count, String what, String unit) {
+    if (count > io.cleave.api.Limits.MAX_BATCH_ENTRIES) {
+      throw GrpcErrors.invalidArgument(
+          what
+              + " "
+              + count
+              + " "
+              + unit
+              + "; the limit is "
+              + io.cleave.api.Limits.MAX_BATCH_ENTRIES);
+    }
+  }
+
+  private CompletableFuture<BatchResponse> batch(BatchRequest request) {
+    if (request.getEntriesCount() == 0) {
+      return CompletableFuture.completedFuture(BatchResponse.getDefaultInstance());
+    }
+    requireAtMostMaxBatchEntries(request.getEntriesCount(), "batch has", "entries");
+    byte[] firstKey = request.getEntries(0).getKey().toByteArray();
+    Function<List<KeyResult>, BatchResponse> toResponse =
+        results -> {
+          BatchResponse.Builder out = BatchResponse.newBuilder();
+          for (KeyResult r : results) {
+            out.addResults(
+                BatchResult.newBuilder()
+                    .setFound(r.getFound() || r.getSucceeded())
+                    .setPayload(r.getPayload())
+                    .setVersion(r.getVersion()));
+          }
+          return out.build();
+        };
+    if (request.getKind() == BatchRequest.Kind.GET) {
+      ShardQuery.Builder query = ShardQuery.newBuilder().setKind(ShardQuery.Kind.GET);
+      request.getEntriesList().forEach(e -> query.addKeys(e.getKey()));
+      return read(request.getKeyspace(), firstKey, request.getConsistency(), query.build())
+          .thenApply(toResponse);
+    }
+    KeyOp.Kind kind =
+        switch (request.getKind()) {
+          case PUT -> KeyOp.Kind.PUT;
+          case DELETE -> KeyOp.Kind.DELETE;
+          case COMMAND -> KeyOp.Kind.COMMAND;
+          default ->
+              throw GrpcErrors.invalidArgument(
+                  "batch kind is missing: GET, PUT, DELETE or COMMAND");
+        };
+    if (request.getIndependent() && kind != KeyOp.Kind.PUT) {
+      throw GrpcErrors.invalidArgument("independent batches are for PUT only");
+    }
+    List<KeyOp> ops = new ArrayList<>(request.getEntriesCount());
+    // Independent entries refused as bad input, by position; the others go to the log.
+    EntryError[] refused = new EntryError[request.getEntriesCount()];
+    Set<Integer> callIndexes = new HashSet<>();
+    for (int i = 0; i < request.getEntriesCount(); i++) {
+      BatchEntry entry = request.getEntries(i);
+      int callIndex = entry.hasCallIndex() ? entry.getCallIndex() : i;
+      if (!callIndexes.add(callIndex)) {
+        throw GrpcErrors.invalidArgument(
+            "batch entries " + i + " and an earlier one have the same call_index " + callIndex);
+      }
+      try {
+        if (request.getIndependent()) {
+          // write() checks keys too, but for the whole batch; here a bad one fails alone.
+          ShardRouter.validateKey(entry.getKey().toByteArray());
+        }
+        ops.add(batchOp(kind, entry, callIndex));
+      } catch (StatusRuntimeException e) {
+        if (!request.getIndependent() || e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+          throw e;
+        }
+        refused[i] =
+            EntryError.newBuilder()
+                .setCode(e.getStatus().getCode().value())
+                .setMessage(String.valueOf(e.getStatus().getDescription()))
+                .build();
+      }
+    }
+    CompletableFuture<BatchResponse> applied =
+        ops.isEmpty()
+            ? CompletableFuture.completedFuture(BatchResponse.getDefaultInstance())
+            : write(request.getKeyspace(), ops, kind == KeyOp.Kind.PUT, request.getRequestId())
+                .thenApply(toResponse);
+    return applied.thenApply(answer -> withRefused(answer, refused));
   }
 
   /** Puts each refused entry's error at its place among the results of the entries applied. */

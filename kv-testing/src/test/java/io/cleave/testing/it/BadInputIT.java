@@ -13,7 +13,10 @@ import io.cleave.api.v1.CommandRequest;
 import io.cleave.api.v1.CompareAndSetRequest;
 import io.cleave.api.v1.GetRequest;
 import io.cleave.api.v1.KvServiceGrpc;
+import io.cleave.api.v1.MultiBatchRequest;
+import io.cleave.api.v1.MultiBatchResponse;
 import io.cleave.api.v1.PutRequest;
+import io.cleave.api.v1.ReadConsistency;
 import io.cleave.client.Bytes;
 import io.cleave.client.CleaveClient;
 import io.cleave.client.CleaveException;
@@ -145,6 +148,47 @@ class BadInputIT {
       assertThat(used.failures()).isEqualTo(1);
       assertThat(used.attempts()).isLessThan(10); // merged: fewer RPCs than calls
     }
+  }
+
+  @Test
+  void eachBatchOfAMultiBatchFailsAloneWithItsOwnStatusAndTheOthersAreAnswered() {
+    ByteString key = ByteString.copyFromUtf8("multi");
+    BatchEntry oversized =
+        BatchEntry.newBuilder()
+            .setKey(key)
+            .setPayload(ByteString.copyFrom(new byte[MAX_VALUE + 1]))
+            .build();
+    MultiBatchResponse answer =
+        stub()
+            .multiBatch(
+                MultiBatchRequest.newBuilder()
+                    .addBatches(
+                        BatchRequest.newBuilder()
+                            .setKeyspace("kv")
+                            .setKind(BatchRequest.Kind.PUT)
+                            .addEntries(oversized))
+                    .addBatches(
+                        BatchRequest.newBuilder()
+                            .setKeyspace("no-such-keyspace")
+                            .setKind(BatchRequest.Kind.GET)
+                            .addEntries(BatchEntry.newBuilder().setKey(key)))
+                    .addBatches(
+                        BatchRequest.newBuilder()
+                            .setKeyspace("kv")
+                            .setKind(BatchRequest.Kind.GET)
+                            .setConsistency(ReadConsistency.STALE)
+                            .addEntries(BatchEntry.newBuilder().setKey(key)))
+                    .build());
+
+    assertThat(answer.getOutcomesList())
+        .extracting(
+            o -> o.hasError() ? Status.fromCodeValue(o.getError().getCode()).getCode() : null)
+        .containsExactly(Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND, null);
+    assertThat(answer.getOutcomes(0).getError().getMessage()).contains("value");
+    assertThat(answer.getOutcomes(2).getResponse().getResultsList())
+        .singleElement()
+        .satisfies(r -> assertThat(r.getFound()).isFalse());
+    assertThat(client.blocking().get("kv", Bytes.of(key.toByteArray())).found()).isFalse();
   }
 
   @Test
