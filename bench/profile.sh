@@ -9,8 +9,9 @@
 #
 # --reads is YCSB's readproportion (the rest are updates): 0 = update-only, 1 = read-only.
 # async-profiler comes from Maven Central (tools.profiler:async-profiler, its linux-x64 agent),
-# downloaded once to bench/.cache. It profiles from JVM start: the node profiles include the load
-# and the warm-up (JIT compiler threads are listed apart); the client profile is the measured run.
+# downloaded once to bench/.cache. Every profile covers the measured run only: the client JVM starts
+# with the agent, and the agent is attached to the running nodes (jcmd JVMTI.agent_load) after the
+# warm-up, stopping itself after --secs.
 # Results: DIR/summary.txt (printed) and the collapsed stacks (flame graph input) per JVM.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,7 +44,6 @@ fi
 profiled() { echo "-agentpath:$AGENT=start,event=cpu,interval=2ms,threads,file=$1,collapsed"; }
 
 bench_build
-export CLEAVE_JAVA_OPTS="$(profiled "$OUT/node-%p.collapsed")"
 cleave_start "$WORK/cluster"
 bench_java io.cleave.bench.BenchAdmin keyspace "$CLEAVE_ENDPOINTS" usertable "$SHARDS" >&2
 
@@ -59,13 +59,22 @@ log "loading $RECORDS records, then $WARMUP s unmeasured"
 ycsb "" -load -threads 32 >"$OUT/load.txt" 2>&1
 ycsb "" -t -threads "$THREADS" -p maxexecutiontime="$WARMUP" >"$OUT/warmup.txt" 2>&1
 cpu_ticks() { local p; for p in "${CLEAVE_PIDS[@]}"; do awk '{printf "%d ", $14 + $15}' "/proc/$p/stat"; done; }
+JCMD="${JAVA_HOME:+$JAVA_HOME/bin/}jcmd"
+for i in "${!CLEAVE_PIDS[@]}"; do
+  # The inner quotes keep jcmd from splitting the agent's options at '='.
+  "$JCMD" "${CLEAVE_PIDS[$i]}" JVMTI.agent_load "$AGENT" \
+    "\"start,event=cpu,interval=2ms,threads,timeout=$SECS,file=$OUT/node-n$((i + 1)).collapsed,collapsed\"" >/dev/null
+done
 before=$(cpu_ticks)
 log "measured run: $THREADS threads, $SECS s, read proportion $READS, profiled"
 ycsb "$(profiled "$OUT/client.collapsed")" -t -threads "$THREADS" -p maxexecutiontime="$SECS" \
   >"$OUT/run.txt" 2>&1
 after=$(cpu_ticks)
 la=$(cut -d' ' -f1-3 /proc/loadavg)
-cleave_stop # writes the node profiles
+for i in "${!CLEAVE_PIDS[@]}"; do # the node agents write their profiles when their timeout ends
+  for _ in $(seq 1 30); do [[ -s "$OUT/node-n$((i + 1)).collapsed" ]] && break; sleep 1; done
+done
+cleave_stop
 
 {
   echo "profile, $SHARDS shard(s), $THREADS threads, read proportion $READS, $SECS s after $WARMUP s warm-up, load average $la, commit $(git -C "$BENCH_ROOT" rev-parse --short HEAD)"
