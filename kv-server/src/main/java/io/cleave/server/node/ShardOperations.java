@@ -27,7 +27,6 @@ import io.cleave.placement.internal.RoutingSpace;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -223,10 +222,13 @@ public final class ShardOperations {
    * node that cannot be asked counts with its last heartbeat.
    */
   private boolean everyReplicaApplied(ShardDescriptor shard, long index) {
-    Map<String, List<HostedReplica>> lastHeartbeats = loop.hostedReplicas();
     return replicaNodes(shard).stream()
         .allMatch(
-            nodeId -> applied(askNode(nodeId).orElse(lastHeartbeats.get(nodeId)), shard, index));
+            nodeId ->
+                applied(
+                    askNode(nodeId).orElseGet(() -> loop.hostedReplicas().get(nodeId)),
+                    shard,
+                    index));
   }
 
   private static boolean applied(List<HostedReplica> hosted, ShardDescriptor shard, long index) {
@@ -291,8 +293,10 @@ public final class ShardOperations {
                     .setShardId(shard.getShardId())
                     .setCommand(command.toBuilder().setLeaderTimeMillis(System.currentTimeMillis()))
                     .build());
-      } catch (StatusRuntimeException e) {
-        boolean notProposed = e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION;
+      } catch (RuntimeException e) {
+        boolean notProposed =
+            e instanceof StatusRuntimeException refused
+                && refused.getStatus().getCode() == Status.Code.FAILED_PRECONDITION;
         if (!notProposed || System.nanoTime() > giveUpAt) {
           throw new AdminException(
               AdminException.Kind.UNAVAILABLE,
@@ -301,9 +305,6 @@ public final class ShardOperations {
         LOG.info(
             "shard {}: {}; proposing again to its new leader", shard.getShardId(), e.getMessage());
         sleepQuietly(200);
-      } catch (RuntimeException e) {
-        throw new AdminException(
-            AdminException.Kind.UNAVAILABLE, "shard " + shard.getShardId() + ": " + e.getMessage());
       }
     }
   }
