@@ -5,6 +5,7 @@ import io.cleave.internal.v1.ShardState;
 import io.cleave.server.node.CleaveNode;
 import io.cleave.server.node.PlacementLoop;
 import io.cleave.server.shard.ShardStateMachine;
+import io.cleave.server.storage.NodeStore;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -26,7 +27,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Predicate;
+import org.rocksdb.TickerType;
 
 /**
  * The node's meters and their Prometheus endpoint ({@code GET /metrics}). Meter names are API: they
@@ -39,6 +42,7 @@ public final class NodeMetrics implements AutoCloseable {
   public static final String KEYS = "cleave.shard.keys";
   public static final String SIZE = "cleave.shard.size";
   public static final String REPLICATION_RESTARTS = "cleave.placement.replication.restarts";
+  public static final String BLOCK_CACHE = "cleave.store.block.cache";
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -62,6 +66,35 @@ public final class NodeMetrics implements AutoCloseable {
     Gauge.builder(SIZE, node, n -> sum(n, false))
         .description("value size (as the value types report it) in the shards this node leads")
         .register(registry);
+    bindBlockCache(node.store());
+  }
+
+  /**
+   * RocksDB block cache lookups by block kind and result: filter or index misses under load mean
+   * the cache is too small for the node's data (docs/configuration.md).
+   */
+  private void bindBlockCache(NodeStore store) {
+    Map<String, TickerType[]> kinds =
+        Map.of(
+            "filter",
+            new TickerType[] {
+              TickerType.BLOCK_CACHE_FILTER_HIT, TickerType.BLOCK_CACHE_FILTER_MISS
+            },
+            "index",
+            new TickerType[] {TickerType.BLOCK_CACHE_INDEX_HIT, TickerType.BLOCK_CACHE_INDEX_MISS},
+            "data",
+            new TickerType[] {TickerType.BLOCK_CACHE_DATA_HIT, TickerType.BLOCK_CACHE_DATA_MISS});
+    kinds.forEach(
+        (kind, tickers) -> {
+          for (int i = 0; i < 2; i++) {
+            TickerType ticker = tickers[i];
+            FunctionCounter.builder(BLOCK_CACHE, store, s -> (double) s.tickerCount(ticker))
+                .description("RocksDB block cache lookups of this node's store")
+                .tag("kind", kind)
+                .tag("result", i == 0 ? "hit" : "miss")
+                .register(registry);
+          }
+        });
   }
 
   /** Meters of the placement loop, which runs on whichever node leads the meta shard. */

@@ -3,9 +3,13 @@ package io.cleave.server.storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.function.BiPredicate;
 import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.HistogramType;
+import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -14,6 +18,8 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
+import org.rocksdb.Statistics;
+import org.rocksdb.TickerType;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -33,18 +39,28 @@ public final class NodeStore implements AutoCloseable {
   private final RocksDB db;
   private final Options options;
   private final LRUCache blockCache;
+  private final Statistics statistics;
   private final WriteOptions writeOptions = new WriteOptions().setSync(false);
 
-  private NodeStore(RocksDB db, Options options, LRUCache blockCache) {
+  private NodeStore(RocksDB db, Options options, LRUCache blockCache, Statistics statistics) {
     this.db = db;
     this.options = options;
     this.blockCache = blockCache;
+    this.statistics = statistics;
   }
 
   /** Opens (creating if missing) the store in {@code dir} with a block cache of the given size. */
   public static NodeStore open(Path dir, long blockCacheBytes) throws IOException {
     Files.createDirectories(dir);
-    LRUCache cache = new LRUCache(blockCacheBytes);
+    // Half of the cache is a high-priority pool that index and filter blocks go to, so data blocks
+    // (values read by applies and gets) cannot evict them. Without it, once a node's data outgrew
+    // the cache, every outcome lookup of an apply (a key that is nearly never there) reread a whole
+    // SST's filter from the file and verified its checksum: 74 % of the nodes' CPU, and writes fell
+    // from 7,800/s to 3,000/s after three minutes of updates (docs/benchmarks.md, session 7).
+    LRUCache cache = new LRUCache(blockCacheBytes, -1, false, 0.5);
+    // Tickers only (cache hits and misses, exported as node metrics); no histograms, which would
+    // time every get and write.
+    Statistics statistics = new Statistics(EnumSet.allOf(HistogramType.class));
     Options options =
         new Options()
             .setCreateIfMissing(true)
@@ -55,15 +71,26 @@ public final class NodeStore implements AutoCloseable {
             // skip-list search, which was a fifth of the apply thread's CPU (docs/benchmarks.md).
             .setMemtablePrefixBloomSizeRatio(0.05)
             .setMemtableWholeKeyFiltering(true)
+            .setStatistics(statistics)
             .setTableFormatConfig(
                 new BlockBasedTableConfig()
                     .setBlockCache(cache)
                     .setCacheIndexAndFilterBlocks(true)
-                    .setFilterPolicy(new org.rocksdb.BloomFilter(10, false)));
+                    .setCacheIndexAndFilterBlocksWithHighPriority(true)
+                    // Partitioned filters and a two-level index: a lookup loads the 4 KiB
+                    // partition it needs, not a filter of the whole SST (megabytes for large
+                    // ones), and only the small top levels stay pinned.
+                    .setIndexType(IndexType.kTwoLevelIndexSearch)
+                    .setPartitionFilters(true)
+                    .setMetadataBlockSize(4096)
+                    .setPinTopLevelIndexAndFilter(true)
+                    .setPinL0FilterAndIndexBlocksInCache(true)
+                    .setFilterPolicy(new BloomFilter(10, false)));
     try {
-      return new NodeStore(RocksDB.open(options, dir.toString()), options, cache);
+      return new NodeStore(RocksDB.open(options, dir.toString()), options, cache, statistics);
     } catch (RocksDBException e) {
       options.close();
+      statistics.close();
       cache.close();
       throw new IOException("cannot open RocksDB in " + dir + ": " + e.getMessage(), e);
     }
@@ -87,6 +114,13 @@ public final class NodeStore implements AutoCloseable {
    */
   public byte[] getRarelyPresent(byte[] key) throws IOException {
     return db.keyMayExist(key, null) ? get(key) : null;
+  }
+
+  /**
+   * How often, since the store opened, RocksDB counted {@code ticker} (e.g. block cache misses).
+   */
+  public long tickerCount(TickerType ticker) {
+    return statistics.getTickerCount(ticker);
   }
 
   /** Applies every change of {@code batch} atomically. */
@@ -184,6 +218,7 @@ public final class NodeStore implements AutoCloseable {
     writeOptions.close();
     db.close();
     options.close();
+    statistics.close();
     blockCache.close();
   }
 }

@@ -10,11 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.TickerType;
 import org.rocksdb.WriteBatch;
 
 class NodeStoreTest {
@@ -242,5 +244,48 @@ class NodeStoreTest {
     assertThatThrownBy(() -> NodeStore.open(dir.resolve("store"), CACHE))
         .isInstanceOf(IOException.class)
         .hasMessageContaining(dir.resolve("store").toString());
+  }
+
+  /**
+   * An apply looks up its writes' outcomes, keys that are nearly never there, while reading values
+   * that churn the block cache. The lookups must keep finding their filter blocks in the cache.
+   * Before filters were partitioned, an SST's filter was one block, and once it outgrew a cache
+   * shard (64 shards of 1 MiB in a 64 MiB cache) it could not stay cached: each lookup reread it
+   * from the file (docs/benchmarks.md, session 7). Here: 600,000 keys make a ~750 KiB filter, and a
+   * 4 MiB cache has 8 shards of 512 KiB.
+   */
+  @Test
+  void absentKeyLookupsKeepTheirFiltersCachedWhileValueReadsChurnTheCache() throws Exception {
+    store.close();
+    store = NodeStore.open(dir.resolve("small-cache"), 4 * 1024 * 1024);
+    Random random = new Random(7);
+    int keys = 600_000;
+    for (int from = 0; from < keys; from += 50_000) {
+      try (WriteBatch batch = new WriteBatch()) {
+        for (int i = from; i < from + 50_000; i++) {
+          byte[] value = new byte[16];
+          random.nextBytes(value);
+          batch.put(b(String.format("value-%07d", i)), value);
+        }
+        store.write(batch);
+      }
+    }
+    store.flush();
+    store.compactRange(b(""), b("~")); // the bottom level: L0 pinning does not apply
+
+    int lookups = 5_000;
+    long filterMissesBefore = store.tickerCount(TickerType.BLOCK_CACHE_FILTER_MISS);
+    long dataMissesBefore = store.tickerCount(TickerType.BLOCK_CACHE_DATA_MISS);
+    for (int i = 0; i < lookups; i++) {
+      assertThat(store.get(b(String.format("value-%07d", random.nextInt(keys))))).hasSize(16);
+      assertThat(store.getRarelyPresent(b("outcome-" + i))).isNull();
+    }
+
+    assertThat(store.tickerCount(TickerType.BLOCK_CACHE_DATA_MISS) - dataMissesBefore)
+        .as("value reads miss the cache, so they keep replacing its data blocks")
+        .isGreaterThan(lookups / 2);
+    assertThat(store.tickerCount(TickerType.BLOCK_CACHE_FILTER_MISS) - filterMissesBefore)
+        .as("filter blocks loaded from the file during %d absent-key lookups", lookups)
+        .isLessThan(lookups / 10);
   }
 }

@@ -216,6 +216,8 @@ class BasicOperationsIT {
             "cleave_grpc_requests_seconds_count{code=\"OK\",method=\"Put\",service=\"cleave.v1.KvService\"}")
         .contains("cleave_shard_replicas")
         .contains("cleave_shard_leaders")
+        .contains("cleave_store_block_cache_total{kind=\"filter\",result=\"miss\"}")
+        .contains("cleave_store_block_cache_total{kind=\"data\",result=\"hit\"}")
         .contains("jvm_memory_used_bytes");
   }
 
