@@ -157,7 +157,7 @@ public final class ShardOperations {
           "shards " + leftId + " and " + rightId + " have different replica nodes");
     }
     ShardReply prepared =
-        propose(
+        proposeUntilAnswered(
             right,
             ShardCommand.newBuilder()
                 .setPrepareMerge(
@@ -178,7 +178,7 @@ public final class ShardOperations {
     ShardReply committed = null;
     if (caughtUp) {
       committed =
-          propose(
+          proposeUntilAnswered(
               left,
               ShardCommand.newBuilder()
                   .setCommitMerge(
@@ -188,8 +188,12 @@ public final class ShardOperations {
                           .setExpectedEpoch(left.getEpoch()))
                   .build());
     }
-    if (committed == null || !committed.hasState()) {
-      propose(
+    Optional<ShardDescriptor> mergedShard =
+        committed == null ? Optional.empty() : mergedShard(committed, leftId, right);
+    if (mergedShard.isEmpty()) {
+      // The commit was refused (or never sent), so it can never apply: the left shard's epoch
+      // moved on or the shards are no longer adjacent. Thawing the right shard is safe.
+      proposeUntilAnswered(
           right,
           ShardCommand.newBuilder()
               .setRollbackMerge(
@@ -204,7 +208,7 @@ public final class ShardOperations {
               + " rolled back"
               + (caughtUp ? ": " + committed : ": replicas of the right shard did not catch up"));
     }
-    ShardDescriptor merged = committed.getState().getShard();
+    ShardDescriptor merged = mergedShard.get();
     record(ReplaceShards.newBuilder().addRemove(left).addRemove(right).addAdd(merged).build());
     LOG.info(
         "merged shard {} into {}: {} (right shard refused writes for {} ms)",
@@ -213,6 +217,21 @@ public final class ShardOperations {
         PlacementLoop.range(merged),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenSinceNanos));
     return MergeShardsResponse.newBuilder().setMerged(merged).build();
+  }
+
+  /**
+   * The merged shard if the left shard's answer to a CommitMerge shows the merge happened: its new
+   * state, or, for a resent commit whose first copy applied (its answer was lost), the refusal's
+   * current descriptor of the left shard, which then ends where the right shard ended.
+   */
+  static Optional<ShardDescriptor> mergedShard(
+      ShardReply commitReply, long leftId, ShardDescriptor right) {
+    if (commitReply.hasState()) {
+      return Optional.of(commitReply.getState().getShard());
+    }
+    return commitReply.getShardError().getCurrentShardsList().stream()
+        .filter(s -> s.getShardId() == leftId && s.getEnd().equals(right.getEnd()))
+        .findFirst();
   }
 
   /**
@@ -308,6 +327,42 @@ public final class ShardOperations {
       }
     }
   }
+
+  /**
+   * Proposes a merge step until some answer comes back. A step whose answer was lost (a timeout, a
+   * leader that stepped down mid-call) may still apply, so giving up on it could leave the right
+   * shard frozen with nobody to thaw it. Sending it again is safe because every step applies at
+   * most once in effect: a resent PrepareMerge finds the shard frozen and keeps the first freeze; a
+   * resent CommitMerge finds the left shard at a new epoch ({@link #mergedShard} recognises the
+   * merge it made); a resent RollbackMerge finds the epoch it named gone. Gives up after {@link
+   * #MERGE_STEP_RESEND_MILLIS} (the shard has had no leader that long; the error says so).
+   */
+  private ShardReply proposeUntilAnswered(ShardDescriptor shard, ShardCommand step) {
+    long giveUpAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MERGE_STEP_RESEND_MILLIS);
+    while (true) {
+      try {
+        return propose(shard, step);
+      } catch (AdminException e) {
+        if (System.nanoTime() > giveUpAt) {
+          LOG.error(
+              "shard {}: no answer to merge step {} for {} s; the shard may stay frozen",
+              shard.getShardId(),
+              step.getBodyCase(),
+              MERGE_STEP_RESEND_MILLIS / 1000,
+              e);
+          throw e;
+        }
+        LOG.warn(
+            "shard {}: merge step {} got no answer ({}); sending it again",
+            shard.getShardId(),
+            step.getBodyCase(),
+            e.getMessage());
+        sleepQuietly(1000);
+      }
+    }
+  }
+
+  static final long MERGE_STEP_RESEND_MILLIS = 120_000;
 
   private static void sleepQuietly(long millis) {
     try {

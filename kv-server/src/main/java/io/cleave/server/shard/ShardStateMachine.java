@@ -15,6 +15,7 @@ import io.cleave.internal.v1.KeyResult;
 import io.cleave.internal.v1.KeyResults;
 import io.cleave.internal.v1.OpError;
 import io.cleave.internal.v1.PrepareMerge;
+import io.cleave.internal.v1.RollbackMerge;
 import io.cleave.internal.v1.ShardCommand;
 import io.cleave.internal.v1.ShardQuery;
 import io.cleave.internal.v1.ShardReplies;
@@ -241,7 +242,7 @@ public final class ShardStateMachine extends BaseStateMachine {
             case SPLIT -> applySplit(command.getSplit(), termIndex);
             case PREPARE_MERGE -> applyPrepareMerge(command.getPrepareMerge(), termIndex);
             case COMMIT_MERGE -> applyCommitMerge(command.getCommitMerge(), termIndex);
-            case ROLLBACK_MERGE -> applyRollbackMerge(termIndex);
+            case ROLLBACK_MERGE -> applyRollbackMerge(command.getRollbackMerge(), termIndex);
             case RETIRE -> applyRetire(termIndex);
             case BODY_NOT_SET -> applyNothing(termIndex);
           };
@@ -677,14 +678,28 @@ public final class ShardStateMachine extends BaseStateMachine {
       applyNothing(termIndex);
       return shardError(ShardError.Code.EPOCH_MISMATCH);
     }
+    if (s.getFrozen()) {
+      // A resent prepare (its first answer was lost): the first freeze stands, so the index the
+      // controller waits for and the one a commit names stay the same.
+      applyNothing(termIndex);
+      return ShardReply.newBuilder().setState(s).build();
+    }
     ShardState frozen =
         s.toBuilder().setFrozen(true).setFrozenAtIndex(termIndex.getIndex()).build();
     return writeState(frozen, termIndex);
   }
 
-  private ShardReply applyRollbackMerge(TermIndex termIndex) throws IOException {
+  /**
+   * Thaws the shard if it is still frozen at the epoch the rollback names. A rollback resent after
+   * its answer was lost, arriving after the shard thawed (at a new epoch) and froze again for
+   * another merge, must not thaw that merge's freeze.
+   */
+  private ShardReply applyRollbackMerge(RollbackMerge rollback, TermIndex termIndex)
+      throws IOException {
     ShardState s = state;
-    if (!s.getFrozen() || s.getRetired()) {
+    if (!s.getFrozen()
+        || s.getRetired()
+        || s.getShard().getEpoch() != rollback.getExpectedEpoch()) {
       applyNothing(termIndex);
       return ShardReply.newBuilder().setState(s).build();
     }

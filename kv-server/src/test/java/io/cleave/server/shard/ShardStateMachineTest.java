@@ -266,8 +266,10 @@ class ShardStateMachineTest {
         .build();
   }
 
-  private static ShardCommand rollbackMerge() {
-    return ShardCommand.newBuilder().setRollbackMerge(RollbackMerge.getDefaultInstance()).build();
+  private static ShardCommand rollbackMerge(long expectedEpoch) {
+    return ShardCommand.newBuilder()
+        .setRollbackMerge(RollbackMerge.newBuilder().setExpectedEpoch(expectedEpoch))
+        .build();
   }
 
   private ShardState storedState(long shardId) throws IOException {
@@ -946,7 +948,7 @@ class ShardStateMachineTest {
     LocalReplica right = splitSiblings()[1];
     right.apply(prepareMerge(1, 2));
 
-    ShardReply rolledBack = right.apply(rollbackMerge());
+    ShardReply rolledBack = right.apply(rollbackMerge(2));
 
     assertThat(rolledBack.getState().getFrozen()).isFalse();
     assertThat(rolledBack.getState().getFrozenAtIndex()).isZero();
@@ -954,7 +956,32 @@ class ShardStateMachineTest {
     assertThat(storedState(2)).isEqualTo(rolledBack.getState());
     assertThat(right.ops(put("z", "again")).hasResults()).isTrue();
     // A second rollback (a retry) changes nothing.
-    assertThat(right.apply(rollbackMerge()).getState()).isEqualTo(rolledBack.getState());
+    assertThat(right.apply(rollbackMerge(2)).getState()).isEqualTo(rolledBack.getState());
+  }
+
+  @Test
+  void aResentPrepareKeepsTheFirstFreeze() throws IOException {
+    LocalReplica right = splitSiblings()[1];
+    ShardState first = right.apply(prepareMerge(1, 2)).getState();
+
+    ShardReply resent = right.apply(prepareMerge(1, 2));
+
+    assertThat(resent.getState()).isEqualTo(first);
+    assertThat(storedState(2).getFrozenAtIndex()).isEqualTo(first.getFrozenAtIndex());
+  }
+
+  @Test
+  void aLateRollbackOfAnEarlierFreezeDoesNotThawTheNextOne() throws IOException {
+    LocalReplica right = splitSiblings()[1];
+    right.apply(prepareMerge(1, 2));
+    right.apply(rollbackMerge(2)); // thawed at epoch 3
+    ShardState frozenAgain = right.apply(prepareMerge(1, 3)).getState();
+
+    ShardReply late = right.apply(rollbackMerge(2));
+
+    assertThat(late.getState()).isEqualTo(frozenAgain);
+    assertThat(storedState(2).getFrozen()).isTrue();
+    assertShardError(right.ops(put("z", "x")), ShardError.Code.SHARD_BUSY);
   }
 
   @Test
