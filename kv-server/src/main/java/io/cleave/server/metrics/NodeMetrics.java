@@ -27,7 +27,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.Predicate;
 import org.rocksdb.TickerType;
 
@@ -74,27 +73,20 @@ public final class NodeMetrics implements AutoCloseable {
    * the cache is too small for the node's data (docs/configuration.md).
    */
   private void bindBlockCache(NodeStore store) {
-    Map<String, TickerType[]> kinds =
-        Map.of(
-            "filter",
-            new TickerType[] {
-              TickerType.BLOCK_CACHE_FILTER_HIT, TickerType.BLOCK_CACHE_FILTER_MISS
-            },
-            "index",
-            new TickerType[] {TickerType.BLOCK_CACHE_INDEX_HIT, TickerType.BLOCK_CACHE_INDEX_MISS},
-            "data",
-            new TickerType[] {TickerType.BLOCK_CACHE_DATA_HIT, TickerType.BLOCK_CACHE_DATA_MISS});
-    kinds.forEach(
-        (kind, tickers) -> {
-          for (int i = 0; i < 2; i++) {
-            TickerType ticker = tickers[i];
-            FunctionCounter.builder(BLOCK_CACHE, store, s -> (double) s.tickerCount(ticker))
-                .description("RocksDB block cache lookups of this node's store")
-                .tag("kind", kind)
-                .tag("result", i == 0 ? "hit" : "miss")
-                .register(registry);
-          }
-        });
+    blockCacheCounter(store, "filter", "hit", TickerType.BLOCK_CACHE_FILTER_HIT);
+    blockCacheCounter(store, "filter", "miss", TickerType.BLOCK_CACHE_FILTER_MISS);
+    blockCacheCounter(store, "index", "hit", TickerType.BLOCK_CACHE_INDEX_HIT);
+    blockCacheCounter(store, "index", "miss", TickerType.BLOCK_CACHE_INDEX_MISS);
+    blockCacheCounter(store, "data", "hit", TickerType.BLOCK_CACHE_DATA_HIT);
+    blockCacheCounter(store, "data", "miss", TickerType.BLOCK_CACHE_DATA_MISS);
+  }
+
+  private void blockCacheCounter(NodeStore store, String kind, String result, TickerType ticker) {
+    FunctionCounter.builder(BLOCK_CACHE, store, s -> (double) s.tickerCount(ticker))
+        .description("RocksDB block cache lookups of this node's store")
+        .tag("kind", kind)
+        .tag("result", result)
+        .register(registry);
   }
 
   /** Meters of the placement loop, which runs on whichever node leads the meta shard. */

@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class ShardOperations {
   private static final Logger LOG = LoggerFactory.getLogger(ShardOperations.class);
 
+  /** How long a merge step whose answer was lost is sent again before the merge gives up. */
+  static final long MERGE_STEP_RESEND_MILLIS = 120_000;
+
   private final CleaveNode node;
   private final PlacementLoop loop;
 
@@ -361,8 +364,6 @@ public final class ShardOperations {
       }
     }
   }
-
-  static final long MERGE_STEP_RESEND_MILLIS = 120_000;
 
   private static void sleepQuietly(long millis) {
     try {

@@ -53,10 +53,11 @@ public final class NodeStore implements AutoCloseable {
   public static NodeStore open(Path dir, long blockCacheBytes) throws IOException {
     Files.createDirectories(dir);
     // Half of the cache is a high-priority pool that index and filter blocks go to, so data blocks
-    // (values read by applies and gets) cannot evict them. Without it, once a node's data outgrew
-    // the cache, every outcome lookup of an apply (a key that is nearly never there) reread a whole
-    // SST's filter from the file and verified its checksum: 74 % of the nodes' CPU, and writes fell
-    // from 7,800/s to 3,000/s after three minutes of updates (docs/benchmarks.md, session 7).
+    // (values read by applies and gets) cannot evict them. With partitioned filters (below) this
+    // keeps an apply's outcome lookups (keys that are nearly never there) in memory; before both,
+    // a whole SST's filter outgrew its 1 MiB cache shard and was reread from the file on every
+    // lookup: 74 % of the nodes' CPU, writes down from 7,800/s to 3,000/s after three minutes of
+    // updates (docs/design/0001, docs/benchmarks.md session 7).
     LRUCache cache = new LRUCache(blockCacheBytes, -1, false, 0.5);
     // Tickers only (cache hits and misses, exported as node metrics); no histograms, which would
     // time every get and write.
