@@ -20,7 +20,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -236,5 +240,35 @@ class BasicOperationsIT {
         }
       }
     }
+  }
+
+  /**
+   * Each write adds one entry to its shard's Raft log and nothing else: Ratis's default appends a
+   * commit marker (METADATAENTRY) after every commit, which doubled the entries, append RPCs and
+   * fsyncs per write (docs/design/0001, "Commit markers").
+   */
+  @Test
+  void aWriteAddsOneLogEntryAndNoCommitMarker() throws Exception {
+    long shardId =
+        client.blocking().admin().describeKeyspace("kv").getShards(0).getShard().getShardId();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leaderOf(shardId) >= 0);
+    RaftLog log =
+        cluster
+            .server(cluster.leaderOf(shardId))
+            .node()
+            .division(shardId)
+            .orElseThrow()
+            .getRaftLog();
+    long first = log.getNextIndex();
+    int writes = 10;
+    for (int i = 0; i < writes; i++) {
+      client.blocking().put("kv", Bytes.utf8("entry-" + i), Bytes.utf8("v"));
+    }
+    List<LogEntryProto> added = new ArrayList<>();
+    for (long index = first; index < log.getNextIndex(); index++) {
+      added.add(log.get(index));
+    }
+    assertThat(added).noneMatch(LogEntryProto::hasMetadataEntry);
+    assertThat(added).filteredOn(LogEntryProto::hasStateMachineLogEntry).hasSize(writes);
   }
 }
