@@ -11,6 +11,15 @@ public final class Limits {
   /** Most entries in one batch call. */
   public static final int MAX_BATCH_ENTRIES = 1000;
 
+  /** Most entries in one page of a scan (one Scan call). */
+  public static final int MAX_SCAN_PAGE_ENTRIES = 1000;
+
+  /**
+   * Bytes of keys and values after which a scan page ends early (it always holds at least one
+   * entry), so a page of large values stays well under gRPC's default 4 MiB message limit.
+   */
+  public static final int SCAN_PAGE_BYTES = 1024 * 1024;
+
   /** Longest keyspace name. */
   public static final int MAX_KEYSPACE_NAME_CHARS = 128;
 

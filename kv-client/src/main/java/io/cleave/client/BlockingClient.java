@@ -92,6 +92,17 @@ public final class BlockingClient {
     return Await.result(client.batchGet(keyspace, keys, options));
   }
 
+  /** See {@link CleaveClient#scan(String, Bytes, Bytes, int)}. */
+  public List<ScanEntry> scan(String keyspace, Bytes start, Bytes end, int limit) {
+    return Await.result(client.scan(keyspace, start, end, limit));
+  }
+
+  /** See {@link CleaveClient#scan(String, Bytes, Bytes, int, ReadOptions)}. */
+  public List<ScanEntry> scan(
+      String keyspace, Bytes start, Bytes end, int limit, ReadOptions options) {
+    return Await.result(client.scan(keyspace, start, end, limit, options));
+  }
+
   /** See {@link CleaveClient#batchPut(String, List)}. */
   public List<Long> batchPut(String keyspace, List<KeyValue> entries) {
     return Await.result(client.batchPut(keyspace, entries));

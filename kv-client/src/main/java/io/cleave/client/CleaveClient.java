@@ -1,5 +1,7 @@
 package io.cleave.client;
 
+import com.google.protobuf.UnsafeByteOperations;
+import io.cleave.api.Limits;
 import io.cleave.api.ValuePerKey;
 import io.cleave.api.v1.BatchEntry;
 import io.cleave.api.v1.BatchRequest;
@@ -13,6 +15,7 @@ import io.cleave.api.v1.PutRequest;
 import io.cleave.api.v1.QueryRequest;
 import io.cleave.api.v1.ReadConsistency;
 import io.cleave.api.v1.RouteHint;
+import io.cleave.api.v1.ScanRequest;
 import io.cleave.client.internal.AnyNode;
 import io.cleave.client.internal.Backoff;
 import io.cleave.client.internal.BatchOp;
@@ -444,6 +447,115 @@ public final class CleaveClient implements AutoCloseable {
         ReadConsistency.LINEARIZABLE,
         options.timeout(),
         r -> Bytes.of(r.getPayload()));
+  }
+
+  // ---------------------------------------------------------------- scans
+
+  /**
+   * The keys of a RANGE keyspace from {@code start} (inclusive) to {@code end} (exclusive), in key
+   * order, with their values: at most {@code limit} of them. See {@link #scan(String, Bytes, Bytes,
+   * int, ReadOptions)}.
+   */
+  public CompletableFuture<List<ScanEntry>> scan(
+      String keyspace, Bytes start, Bytes end, int limit) {
+    return scan(keyspace, start, end, limit, ReadOptions.DEFAULT);
+  }
+
+  /**
+   * The keys of a RANGE keyspace from {@code start} (inclusive) to {@code end} (exclusive), in key
+   * order, with their values: at most {@code limit} of them. An empty {@code start} is the
+   * keyspace's first key, an empty {@code end} its last. A HASH keyspace keeps its keys in hash
+   * order and cannot be scanned (FAILED_PRECONDITION).
+   *
+   * <p>The scan reads one shard and at most {@link Limits#MAX_SCAN_PAGE_ENTRIES} keys (or about
+   * {@link Limits#SCAN_PAGE_BYTES} bytes) per call, one call after another; the timeout applies to
+   * each call. Each page is linearizable (unless STALE) and a consistent view of its shard; the
+   * pages are read at different moments, so the scan as a whole is not a snapshot of the keyspace
+   * (TiKV's raw scans behave the same). To read a large range piece by piece, call again with
+   * {@code start} just after the last key returned ({@link #keyAfter}).
+   */
+  public CompletableFuture<List<ScanEntry>> scan(
+      String keyspace, Bytes start, Bytes end, int limit, ReadOptions options) {
+    Dispatcher.checkKeyspace(keyspace);
+    Objects.requireNonNull(start, "start");
+    Objects.requireNonNull(end, "end");
+    Objects.requireNonNull(options, "options");
+    if (limit < 1) {
+      throw new IllegalArgumentException("scan limit must be at least 1, got " + limit);
+    }
+    checkScanBound(start, "start");
+    checkScanBound(end, "end");
+    if (!end.isEmpty() && start.compareTo(end) >= 0) {
+      throw new IllegalArgumentException("scan end must be after its start");
+    }
+    return scanFrom(keyspace, start.array(), end, limit, options, new ArrayList<>());
+  }
+
+  /**
+   * The smallest key after {@code key}: {@code key} with a zero byte appended. The start of the
+   * next piece of a scan that returned {@code key} last.
+   */
+  public static Bytes keyAfter(Bytes key) {
+    return Bytes.of(Arrays.copyOf(key.array(), key.size() + 1));
+  }
+
+  private static void checkScanBound(Bytes bound, String what) {
+    // A key, or a key with one byte appended (keyAfter).
+    if (bound.size() > Limits.MAX_KEY_BYTES + 1) {
+      throw new IllegalArgumentException(
+          "scan "
+              + what
+              + " has "
+              + bound.size()
+              + " bytes, more than "
+              + (Limits.MAX_KEY_BYTES + 1));
+    }
+  }
+
+  private CompletableFuture<List<ScanEntry>> scanFrom(
+      String keyspace,
+      byte[] from,
+      Bytes end,
+      int limit,
+      ReadOptions options,
+      List<ScanEntry> found) {
+    int pageLimit = Math.min(limit - found.size(), Limits.MAX_SCAN_PAGE_ENTRIES);
+    // Pages are routed like a read of their first key. No key is empty, so [0] (the smallest key)
+    // stands for an empty start; a key after a longest key routes as that key, its shard's too.
+    byte[] routeKey =
+        from.length == 0
+            ? new byte[] {0}
+            : Arrays.copyOf(from, Math.min(from.length, Limits.MAX_KEY_BYTES));
+    return single(
+            keyspace,
+            Bytes.of(routeKey),
+            false,
+            options.consistency() == Consistency.STALE,
+            KvServiceGrpc.getScanMethod(),
+            route ->
+                ScanRequest.newBuilder()
+                    .setKeyspace(keyspace)
+                    .setStart(UnsafeByteOperations.unsafeWrap(from))
+                    .setEnd(end.toByteString())
+                    .setLimit(pageLimit)
+                    .setConsistency(consistency(options))
+                    .setRoute(route)
+                    .build(),
+            options.timeout(),
+            response -> response)
+        .thenCompose(
+            page -> {
+              for (io.cleave.api.v1.ScanEntry entry : page.getEntriesList()) {
+                found.add(
+                    new ScanEntry(
+                        Bytes.of(entry.getKey()), Bytes.of(entry.getValue()), entry.getVersion()));
+              }
+              if (found.size() >= limit || page.getResumeKey().isEmpty()) {
+                return CompletableFuture.completedFuture(List.copyOf(found));
+              }
+              return scanFrom(
+                  keyspace, page.getResumeKey().toByteArray(), end, limit, options, found);
+            });
   }
 
   /** Shuts down every channel and the retry timer; calls in flight fail with CANCELLED. */

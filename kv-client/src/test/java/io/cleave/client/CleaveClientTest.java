@@ -334,6 +334,15 @@ class CleaveClientTest {
     assertThatThrownBy(() -> client.batchGet(KS, List.of(key("ok"), Bytes.EMPTY)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> client.get("", key("k"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> client.scan(KS, key("a"), key("z"), 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> client.scan(KS, key("z"), key("a"), 10))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> client.scan(KS, key("a"), key("a"), 10))
+        .isInstanceOf(IllegalArgumentException.class);
+    Bytes pastAnyResumeKey = Bytes.of(new byte[Limits.MAX_KEY_BYTES + 2]);
+    assertThatThrownBy(() -> client.scan(KS, pastAnyResumeKey, Bytes.EMPTY, 10))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(client.metrics()).isEqualTo(new ClientMetrics(0, 0, 0, 0, 0, 0));
     assertThat(cluster.mapRequests.get()).isZero();
   }

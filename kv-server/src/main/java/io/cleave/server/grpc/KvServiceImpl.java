@@ -1,6 +1,7 @@
 package io.cleave.server.grpc;
 
 import com.google.protobuf.ByteString;
+import io.cleave.api.Limits;
 import io.cleave.api.StatusProtos;
 import io.cleave.api.types.BytesType;
 import io.cleave.api.v1.BatchEntry;
@@ -26,6 +27,8 @@ import io.cleave.api.v1.QueryRequest;
 import io.cleave.api.v1.QueryResponse;
 import io.cleave.api.v1.ReadConsistency;
 import io.cleave.api.v1.RequestId;
+import io.cleave.api.v1.ScanRequest;
+import io.cleave.api.v1.ScanResponse;
 import io.cleave.api.v1.ShardError;
 import io.cleave.internal.v1.ClientWrite;
 import io.cleave.internal.v1.KeyOp;
@@ -42,6 +45,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -258,15 +262,9 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   }
 
   private static void requireAtMostMaxBatchEntries(int count, String what, String unit) {
-    if (count > io.cleave.api.Limits.MAX_BATCH_ENTRIES) {
+    if (count > Limits.MAX_BATCH_ENTRIES) {
       throw GrpcErrors.invalidArgument(
-          what
-              + " "
-              + count
-              + " "
-              + unit
-              + "; the limit is "
-              + io.cleave.api.Limits.MAX_BATCH_ENTRIES);
+          what + " " + count + " " + unit + "; the limit is " + Limits.MAX_BATCH_ENTRIES);
     }
   }
 
@@ -465,18 +463,67 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       String keyspace, byte[] key, ReadConsistency consistency, ShardQuery query) {
     query.getKeysList().forEach(k -> ShardRouter.validateKey(k.toByteArray()));
     ShardStateMachine replica = router.replicaFor(keyspace, key);
+    return read(replica, consistency, query).thenApply(reply -> results(replica, reply));
+  }
+
+  /**
+   * The replica's answer to {@code query}: from its local state for STALE, else through ReadIndex
+   * (or the lease) on the leader. Shard and op errors in the answer are thrown as gRPC statuses.
+   */
+  private CompletableFuture<ShardReply> read(
+      ShardStateMachine replica, ReadConsistency consistency, ShardQuery query) {
     if (consistency == ReadConsistency.STALE) {
       try {
-        return CompletableFuture.completedFuture(results(replica, replica.answer(query)));
+        return CompletableFuture.completedFuture(checked(replica, replica.answer(query)));
       } catch (IOException e) {
         return CompletableFuture.failedFuture(e);
       }
     }
     router.requireLeader(replica);
-    return node.read(replica.shardId(), query).thenApply(reply -> results(replica, reply));
+    return node.read(replica.shardId(), query).thenApply(reply -> checked(replica, reply));
   }
 
-  private List<KeyResult> results(ShardStateMachine replica, RaftClientReply reply) {
+  @Override
+  public void scan(ScanRequest request, StreamObserver<ScanResponse> response) {
+    serve(
+        response,
+        request.getKeyspace(),
+        () -> {
+          byte[] start = request.getStart().toByteArray();
+          byte[] end = request.getEnd().toByteArray();
+          ShardRouter.validateScanBound(start, "start");
+          ShardRouter.validateScanBound(end, "end");
+          if (end.length > 0 && Arrays.compareUnsigned(start, end) >= 0) {
+            throw GrpcErrors.invalidArgument("scan end must be after its start");
+          }
+          if (request.getLimit() > Limits.MAX_SCAN_PAGE_ENTRIES) {
+            throw GrpcErrors.invalidArgument(
+                "scan limit is "
+                    + request.getLimit()
+                    + "; the limit is "
+                    + Limits.MAX_SCAN_PAGE_ENTRIES
+                    + " per page");
+          }
+          ShardStateMachine replica = router.replicaForScan(request.getKeyspace(), start);
+          ShardQuery query =
+              ShardQuery.newBuilder()
+                  .setKind(ShardQuery.Kind.SCAN)
+                  .addKeys(request.getStart())
+                  .setScanEnd(request.getEnd())
+                  .setLimit(request.getLimit())
+                  .build();
+          return read(replica, request.getConsistency(), query)
+              .thenApply(
+                  reply -> {
+                    if (!reply.hasScan()) {
+                      throw GrpcErrors.unavailable("unexpected shard reply " + reply.getBodyCase());
+                    }
+                    return reply.getScan();
+                  });
+        });
+  }
+
+  private ShardReply checked(ShardStateMachine replica, RaftClientReply reply) {
     if (!reply.isSuccess()) {
       NotLeaderException notLeader = reply.getNotLeaderException();
       if (notLeader != null) {
@@ -489,13 +536,25 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
               .build(),
           String.valueOf(reply.getException()));
     }
-    return results(replica, CleaveNode.parseReply(reply));
+    return checked(replica, CleaveNode.parseReply(reply));
   }
 
+  private List<KeyResult> results(ShardStateMachine replica, RaftClientReply reply) {
+    return results(replica, checked(replica, reply));
+  }
+
+  /** The key results of {@code reply}; a shard or op error in it is thrown as a gRPC status. */
   private List<KeyResult> results(ShardStateMachine replica, ShardReply reply) {
+    ShardReply answer = checked(replica, reply);
+    if (!answer.hasResults()) {
+      throw GrpcErrors.unavailable("unexpected shard reply " + answer.getBodyCase());
+    }
+    return answer.getResults().getResultsList();
+  }
+
+  /** {@code reply} itself, unless it is a shard or op error: then that error as a gRPC status. */
+  private ShardReply checked(ShardStateMachine replica, ShardReply reply) {
     switch (reply.getBodyCase()) {
-      case RESULTS:
-        return reply.getResults().getResultsList();
       case SHARD_ERROR:
         ShardError.Builder error = reply.getShardError().toBuilder();
         // After a split the child is on this node too: hand the client every local descriptor
@@ -519,7 +578,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
           default -> GrpcErrors.unavailable(op.getMessage());
         };
       default:
-        throw GrpcErrors.unavailable("unexpected shard reply " + reply.getBodyCase());
+        return reply;
     }
   }
 

@@ -3,6 +3,7 @@ package io.cleave.server.grpc;
 import io.cleave.api.Limits;
 import io.cleave.api.RoutingKeys;
 import io.cleave.api.v1.KeyspaceDescriptor;
+import io.cleave.api.v1.Partitioning;
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.ShardError;
 import io.cleave.internal.v1.ClusterMap;
@@ -32,7 +33,10 @@ final class ShardRouter {
   /** The local replica owning {@code key}, leader or not. */
   ShardStateMachine replicaFor(String keyspace, byte[] key) {
     validateKey(key);
-    KeyspaceDescriptor ks = keyspace(keyspace);
+    return ownerOf(keyspace(keyspace), key);
+  }
+
+  private ShardStateMachine ownerOf(KeyspaceDescriptor ks, byte[] key) {
     for (ShardStateMachine replica : node.localReplicas()) {
       ShardState state = replica.state();
       if (state != null
@@ -43,6 +47,19 @@ final class ShardRouter {
       }
     }
     throw notHere(ks, key);
+  }
+
+  /**
+   * The local replica owning the first key of a scan ({@code start}, empty for the keyspace's first
+   * key), leader or not. Only RANGE keyspaces keep keys in key order; any node refuses a scan of a
+   * HASH keyspace the same way, before routing.
+   */
+  ShardStateMachine replicaForScan(String keyspace, byte[] start) {
+    KeyspaceDescriptor ks = keyspace(keyspace);
+    if (ks.getPartitioning() != Partitioning.RANGE) {
+      throw GrpcErrors.failedPrecondition(ShardStateMachine.notScannable(keyspace));
+    }
+    return ownerOf(ks, start);
   }
 
   /**
@@ -144,6 +161,22 @@ final class ShardRouter {
     if (key.length > Limits.MAX_KEY_BYTES) {
       throw GrpcErrors.invalidArgument(
           "key is " + key.length + " bytes; the limit is " + Limits.MAX_KEY_BYTES);
+    }
+  }
+
+  /**
+   * A scan's start or end: empty (unbounded) or a key, or a resume key, which is a key with one
+   * more byte.
+   */
+  static void validateScanBound(byte[] bound, String what) {
+    if (bound.length > Limits.MAX_KEY_BYTES + 1) {
+      throw GrpcErrors.invalidArgument(
+          "scan "
+              + what
+              + " is "
+              + bound.length
+              + " bytes; the limit is "
+              + (Limits.MAX_KEY_BYTES + 1));
     }
   }
 

@@ -3,8 +3,12 @@ package io.cleave.server.shard;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.cleave.api.CommandContext;
+import io.cleave.api.Limits;
 import io.cleave.api.RoutingKeys;
 import io.cleave.api.types.BytesType;
+import io.cleave.api.v1.Partitioning;
+import io.cleave.api.v1.ScanEntry;
+import io.cleave.api.v1.ScanResponse;
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.api.v1.ShardError;
 import io.cleave.internal.v1.ClientWrite;
@@ -846,6 +850,8 @@ public final class ShardStateMachine extends BaseStateMachine {
       case GET:
       case QUERY:
         break;
+      case SCAN:
+        return scan(query);
       default:
         return opError(OpError.Code.INVALID_ARGUMENT, "unknown query kind " + query.getKind());
     }
@@ -894,6 +900,85 @@ public final class ShardStateMachine extends BaseStateMachine {
       }
     }
     return ShardReply.newBuilder().setResults(results).build();
+  }
+
+  /** Why a scan of a HASH keyspace is refused. */
+  public static String notScannable(String keyspace) {
+    return "keyspace "
+        + keyspace
+        + " is hash-partitioned: its keys are stored in hash order, so it cannot be scanned in key"
+        + " order (register the keyspace with RANGE partitioning to scan it)";
+  }
+
+  /**
+   * One page of an ordered scan (RANGE keyspaces): the keys from {@code keys[0]} up to the query's
+   * end or this shard's end, whichever comes first. The page is read from one RocksDB snapshot; a
+   * split or merge applied while it was read makes it EPOCH_MISMATCH, so a page never holds keys
+   * its shard no longer owned when they were read.
+   */
+  private ShardReply scan(ShardQuery query) {
+    ShardState before = state;
+    if (before.getRetired()) {
+      return shardError(ShardError.Code.EPOCH_MISMATCH);
+    }
+    if (before.getPartitioning() != Partitioning.RANGE) {
+      return opError(OpError.Code.FAILED_PRECONDITION, notScannable(before.getKeyspaceName()));
+    }
+    byte[] start = query.getKeys(0).toByteArray();
+    if (!owns(start)) {
+      return shardError(ShardError.Code.EPOCH_MISMATCH);
+    }
+    ShardDescriptor shard = before.getShard();
+    byte[] queryEnd = query.getScanEnd().toByteArray();
+    byte[] shardEnd = shard.getEnd().toByteArray();
+    // The page ends at the query's end or the shard's, whichever is first (empty = unbounded).
+    boolean shardEndsFirst =
+        shardEnd.length > 0
+            && (queryEnd.length == 0 || Arrays.compareUnsigned(shardEnd, queryEnd) < 0);
+    byte[] end = shardEndsFirst ? shardEnd : queryEnd;
+    int keyspaceId = shard.getKeyspaceId();
+    int limit =
+        query.getLimit() <= 0
+            ? Limits.MAX_SCAN_PAGE_ENTRIES
+            : Math.min(query.getLimit(), Limits.MAX_SCAN_PAGE_ENTRIES);
+    ScanResponse.Builder page = ScanResponse.newBuilder();
+    long[] bytes = {0};
+    byte[][] last = {null};
+    store.scan(
+        StorageKeys.dataKey(keyspaceId, Partitioning.RANGE, start),
+        StorageKeys.rangeEnd(keyspaceId, end),
+        (dataKey, raw) -> {
+          if (page.getEntriesCount() >= limit || bytes[0] >= Limits.SCAN_PAGE_BYTES) {
+            return false;
+          }
+          byte[] key = StorageKeys.userKey(Partitioning.RANGE, dataKey);
+          StoredValue value = StoredValue.decode(raw);
+          page.addEntries(
+              ScanEntry.newBuilder()
+                  .setKey(ByteString.copyFrom(key))
+                  .setValue(ByteString.copyFrom(value.value()))
+                  .setVersion(value.version()));
+          bytes[0] += key.length + value.value().length;
+          last[0] = key;
+          return true;
+        });
+    ShardState after = state;
+    if (after.getRetired() || after.getShard().getEpoch() != shard.getEpoch()) {
+      return shardError(ShardError.Code.EPOCH_MISMATCH); // split or merged while read
+    }
+    boolean full = page.getEntriesCount() >= limit || bytes[0] >= Limits.SCAN_PAGE_BYTES;
+    byte[] resume = null;
+    if (full) {
+      // The smallest key after the last one returned: the same key with a zero byte appended.
+      resume = Arrays.copyOf(last[0], last[0].length + 1);
+    } else if (shardEndsFirst) {
+      resume = shardEnd;
+    }
+    if (resume != null && (queryEnd.length == 0 || Arrays.compareUnsigned(resume, queryEnd) < 0)) {
+      page.setResumeKey(ByteString.copyFrom(resume));
+    }
+    stats.recordLoad(start, Math.max(1, page.getEntriesCount()), System.currentTimeMillis());
+    return ShardReply.newBuilder().setScan(page).build();
   }
 
   // ---------------------------------------------------------------- snapshots

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.cleave.api.Codecs;
+import io.cleave.api.Limits;
 import io.cleave.api.types.BytesType;
 import io.cleave.api.types.CounterType;
 import io.cleave.api.v1.Partitioning;
@@ -690,6 +691,85 @@ class ShardStateMachineTest {
     assertShardError(shard.answer(getQuery("c", "x")), ShardError.Code.EPOCH_MISMATCH);
     assertThat(shard.ops(put("b", "in")).hasResults()).isTrue();
     assertThat(storedAppliedIndex(1)).isEqualTo(4);
+  }
+
+  // ------------------------------------------------------------------ scans
+
+  private static ShardQuery scanQuery(String start, String end, int limit) {
+    return ShardQuery.newBuilder()
+        .setKind(ShardQuery.Kind.SCAN)
+        .addKeys(bs(start))
+        .setScanEnd(bs(end))
+        .setLimit(limit)
+        .build();
+  }
+
+  private static List<String> keysOf(ShardReply reply) {
+    assertThat(reply.hasScan()).as("reply %s", reply).isTrue();
+    return reply.getScan().getEntriesList().stream().map(e -> e.getKey().toStringUtf8()).toList();
+  }
+
+  @Test
+  void aScanReturnsTheShardsKeysInOrderUpToItsEndAndSaysWhereToGoOn() throws IOException {
+    LocalReplica shard = bytesShard(1, "b", "m");
+    shard.ops(put("k", "v1"), put("c", "v1"), put("bb", "v1"), put("lz", "v1"));
+    shard.ops(put("c", "v2"), delete("k"));
+
+    ShardReply all = shard.answer(scanQuery("b", "", 0));
+    assertThat(keysOf(all)).containsExactly("bb", "c", "lz");
+    assertThat(all.getScan().getEntries(1).getValue()).isEqualTo(bs("v2"));
+    assertThat(all.getScan().getEntries(1).getVersion()).isEqualTo(2);
+    // The shard ends before the scan does: go on at the next shard's first key.
+    assertThat(all.getScan().getResumeKey()).isEqualTo(bs("m"));
+
+    ShardReply bounded = shard.answer(scanQuery("bc", "lz", 0));
+    assertThat(keysOf(bounded)).containsExactly("c");
+    assertThat(bounded.getScan().getResumeKey()).isEmpty(); // the scan ends inside this shard
+
+    ShardReply firstTwo = shard.answer(scanQuery("b", "", 2));
+    assertThat(keysOf(firstTwo)).containsExactly("bb", "c");
+    // A full page goes on just after its last key: "c" followed by a zero byte.
+    assertThat(firstTwo.getScan().getResumeKey()).isEqualTo(bs(new byte[] {'c', 0}));
+    assertThat(keysOf(shard.answer(scanQuery("c\0", "", 2)))).containsExactly("lz");
+  }
+
+  @Test
+  void aScanPageEndsOnceItsBytesReachThePageLimit() throws IOException {
+    LocalReplica shard = bytesShard(1, "", "");
+    String big = "x".repeat(Limits.SCAN_PAGE_BYTES / 3);
+    for (String key : List.of("a", "b", "c", "d", "e")) {
+      shard.ops(put(key, big));
+    }
+
+    ShardReply page = shard.answer(scanQuery("a", "", 0));
+
+    assertThat(keysOf(page)).containsExactly("a", "b", "c");
+    assertThat(page.getScan().getResumeKey()).isEqualTo(bs(new byte[] {'c', 0}));
+  }
+
+  @Test
+  void aScanOutsideTheRangeOrOfAHashShardIsRefused() throws IOException {
+    LocalReplica ranged = bytesShard(1, "b", "m");
+    assertShardError(ranged.answer(scanQuery("a", "", 0)), ShardError.Code.EPOCH_MISMATCH);
+    assertShardError(ranged.answer(scanQuery("m", "", 0)), ShardError.Code.EPOCH_MISMATCH);
+
+    LocalReplica hashed = create(state(2, BytesType.NAME, Partitioning.HASH, EMPTY, EMPTY));
+    hashed.ops(put("a", "1"));
+    assertOpError(hashed.answer(scanQuery("a", "", 0)), OpError.Code.FAILED_PRECONDITION);
+  }
+
+  @Test
+  void afterASplitTheParentScansOnlyItsHalf() throws IOException {
+    LocalReplica parent = bytesShard(1, "", "");
+    parent.ops(put("a", "1"), put("n", "2"), put("z", "3"));
+
+    parent.apply(split(utf8("m"), 2, 1));
+    LocalReplica child = reopen(2, 1);
+
+    ShardReply left = parent.answer(scanQuery("a", "", 0));
+    assertThat(keysOf(left)).containsExactly("a");
+    assertThat(left.getScan().getResumeKey()).isEqualTo(bs("m"));
+    assertThat(keysOf(child.answer(scanQuery("m", "", 0)))).containsExactly("n", "z");
   }
 
   @Test

@@ -15,8 +15,10 @@ import io.cleave.api.v1.GetRequest;
 import io.cleave.api.v1.KvServiceGrpc;
 import io.cleave.api.v1.MultiBatchRequest;
 import io.cleave.api.v1.MultiBatchResponse;
+import io.cleave.api.v1.Partitioning;
 import io.cleave.api.v1.PutRequest;
 import io.cleave.api.v1.ReadConsistency;
+import io.cleave.api.v1.ScanRequest;
 import io.cleave.client.Bytes;
 import io.cleave.client.CleaveClient;
 import io.cleave.client.CleaveException;
@@ -52,6 +54,11 @@ class BadInputIT {
     cluster = MiniCluster.start(3, config -> config.withMaxValueBytes(MAX_VALUE));
     client = cluster.client();
     client.blocking().admin().registerKeyspace("kv", KeyspaceOptions.builder().build());
+    client
+        .blocking()
+        .admin()
+        .registerKeyspace(
+            "ranged", KeyspaceOptions.builder().partitioning(Partitioning.RANGE).build());
     client
         .blocking()
         .admin()
@@ -210,6 +217,52 @@ class BadInputIT {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
               assertThat(e.getStatus().getDescription()).contains("PUT only");
             });
+  }
+
+  private static void assertScanRefused(
+      ScanRequest.Builder scan, Status.Code code, String... described) {
+    assertThatThrownBy(() -> stub().scan(scan.build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).contains(described);
+            });
+  }
+
+  @Test
+  void badScansGetAClearStatus() {
+    ByteString a = ByteString.copyFromUtf8("a");
+    ByteString b = ByteString.copyFromUtf8("b");
+    assertScanRefused(ScanRequest.newBuilder().setKeyspace("nope"), Status.Code.NOT_FOUND, "nope");
+    assertScanRefused(
+        ScanRequest.newBuilder().setKeyspace("kv"),
+        Status.Code.FAILED_PRECONDITION,
+        "hash-partitioned");
+    assertScanRefused(
+        ScanRequest.newBuilder().setKeyspace("ranged").setStart(b).setEnd(a),
+        Status.Code.INVALID_ARGUMENT,
+        "end must be after");
+    assertScanRefused(
+        ScanRequest.newBuilder().setKeyspace("ranged").setStart(a).setEnd(a),
+        Status.Code.INVALID_ARGUMENT,
+        "end must be after");
+    assertScanRefused(
+        ScanRequest.newBuilder().setKeyspace("ranged").setLimit(Limits.MAX_SCAN_PAGE_ENTRIES + 1),
+        Status.Code.INVALID_ARGUMENT,
+        "limit is 1001");
+    assertScanRefused(
+        ScanRequest.newBuilder()
+            .setKeyspace("ranged")
+            .setStart(ByteString.copyFrom(new byte[Limits.MAX_KEY_BYTES + 2])),
+        Status.Code.INVALID_ARGUMENT,
+        "scan start is 4098 bytes");
+    // The same keyspace answers a good scan (through the client, which finds the leader).
+    var kv = client.blocking();
+    kv.put("ranged", Bytes.utf8("a"), Bytes.utf8("1"));
+    assertThat(kv.scan("ranged", Bytes.EMPTY, Bytes.EMPTY, 10))
+        .extracting(e -> e.key().toUtf8())
+        .containsExactly("a");
   }
 
   @Test
