@@ -5,6 +5,7 @@ import io.cleave.client.CleaveClient;
 import io.cleave.client.Consistency;
 import io.cleave.client.GetResult;
 import io.cleave.client.ReadOptions;
+import io.cleave.client.ScanEntry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -34,8 +36,9 @@ import site.ycsb.Status;
  * record's field map is one value encoded as {@code int count, (UTF name, int length, bytes)*} --
  * the same encoding as the peer bindings, so every system stores the same bytes. {@code update}
  * overwrites the record with the given fields (no read-modify-write), as the peers do; with the
- * benchmark's {@code fieldcount=1} that is the whole record. {@code scan} is not implemented (no
- * range reads yet), so workload E cannot run.
+ * benchmark's {@code fieldcount=1} that is the whole record. {@code scan} (workload E) reads {@code
+ * recordcount} keys from {@code startkey} in key order, which needs a RANGE keyspace ({@code
+ * bench/ycsb.sh --partitioning range}); a HASH keyspace refuses it.
  *
  * <p>Properties: {@code cleave.endpoints} (default {@code 127.0.0.1:7001}), {@code cleave.stale}
  * (default false: linearizable reads at the shard leader; true: STALE reads),{@code
@@ -158,7 +161,20 @@ public final class CleaveYcsbClient extends DB {
       int recordcount,
       Set<String> fields,
       Vector<HashMap<String, ByteIterator>> result) {
-    return Status.NOT_IMPLEMENTED;
+    try {
+      List<ScanEntry> entries =
+          client
+              .scan(ks(table), key(startkey), Bytes.EMPTY, recordcount, readOptions)
+              .get(timeoutMs, TimeUnit.MILLISECONDS);
+      for (ScanEntry entry : entries) {
+        HashMap<String, ByteIterator> record = new HashMap<>();
+        decode(entry.value().toByteArray(), fields, record);
+        result.add(record);
+      }
+      return Status.OK;
+    } catch (Exception e) {
+      return error(e);
+    }
   }
 
   @Override
