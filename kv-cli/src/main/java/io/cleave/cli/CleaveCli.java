@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       PutCommand.class,
       GetCommand.class,
       DelCommand.class,
+      ScanCommand.class,
       StatusCommand.class,
       KeyspaceCommand.class,
       ShardCommand.class,

@@ -12,6 +12,11 @@ final class KeyArgs {
   String key;
 
   Bytes keyBytes() {
+    return bytes(key);
+  }
+
+  /** A key given on the command line as bytes: its UTF-8 encoding. */
+  static Bytes bytes(String key) {
     return Bytes.utf8(key);
   }
 }

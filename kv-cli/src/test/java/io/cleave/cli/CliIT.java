@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
@@ -170,6 +171,41 @@ class CliIT {
     assertThat(json("keyspace", "describe", "ranged", "-w", "json").path("shards")).hasSize(1);
     assertThat(ok("get", "ranged", "apple").out()).isEqualTo("1\n");
     assertThat(ok("get", "ranged", "zebra").out()).isEqualTo("2\n");
+  }
+
+  @Test
+  void scanListsARangeKeyspaceInKeyOrder() throws Exception {
+    ok("keyspace", "create", "fruit", "--partitioning", "range");
+    for (String key : List.of("pear", "apple", "fig", "plum", "banana")) {
+      ok("put", "fruit", key, key.toUpperCase(Locale.ROOT));
+    }
+    ok("put", "fruit", "fig", "FIG2"); // version 2
+
+    assertThat(ok("scan", "fruit").out())
+        .isEqualTo("apple APPLE\nbanana BANANA\nfig FIG2\npear PEAR\nplum PLUM\n");
+    // START inclusive, END exclusive.
+    assertThat(ok("scan", "fruit", "banana", "pear", "--keys-only").out())
+        .isEqualTo("banana\nfig\n");
+    assertThat(ok("scan", "fruit", "p", "--prefix").out()).isEqualTo("pear PEAR\nplum PLUM\n");
+    assertThat(ok("scan", "fruit", "--limit", "2", "--stale", "--keys-only").out())
+        .isEqualTo("apple\nbanana\n");
+    assertThat(ok("scan", "fruit", "pea", "-w", "table").out())
+        .contains("| KEY  | VALUE | VERSION |")
+        .contains("| pear | PEAR  | 1       |");
+
+    JsonNode figs = json("scan", "fruit", "fig", "--prefix", "-w", "json");
+    assertThat(figs).hasSize(1);
+    assertThat(figs.get(0).path("key").asText()).isEqualTo("fig");
+    assertThat(figs.get(0).path("value").asText()).isEqualTo("FIG2");
+    assertThat(figs.get(0).path("version").asLong()).isEqualTo(2);
+
+    // Nothing in range: success, and nothing printed.
+    assertThat(ok("scan", "fruit", "x", "--prefix").out()).isEmpty();
+    assertThat(json("scan", "fruit", "x", "--prefix", "-w", "json")).isEmpty();
+
+    // demo is hash-partitioned: its keys have no order to scan.
+    assertFailure(cleave("scan", "demo"), "hash-partitioned");
+    assertFailure(cleave("scan", "demo"), "(FAILED_PRECONDITION)");
   }
 
   @Test
