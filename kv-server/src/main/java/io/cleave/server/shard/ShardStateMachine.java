@@ -977,7 +977,11 @@ public final class ShardStateMachine extends BaseStateMachine {
     if (resume != null && (queryEnd.length == 0 || Arrays.compareUnsigned(resume, queryEnd) < 0)) {
       page.setResumeKey(ByteString.copyFrom(resume));
     }
-    stats.recordLoad(start, Math.max(1, page.getEntriesCount()), System.currentTimeMillis());
+    // The page's load, at its first key: a split by load then cuts where scans start.
+    byte[] loadKey = page.getEntriesCount() > 0 ? page.getEntries(0).getKey().toByteArray() : start;
+    if (loadKey.length > 0) {
+      stats.recordLoad(loadKey, Math.max(1, page.getEntriesCount()), System.currentTimeMillis());
+    }
     return ShardReply.newBuilder().setScan(page).build();
   }
 
