@@ -43,6 +43,8 @@ public final class KvServer implements AutoCloseable {
     ValueTypes types = ValueTypes.load(config.pluginDir(), List.of(new ClusterMapType()));
     this.node = CleaveNode.start(config, types);
     this.loop = new PlacementLoop(node, PlacementSettings.defaults());
+    // One instance for the placement loop and the admin API: it runs one split or merge at a time
+    // per keyspace, whoever asked for it.
     ShardOperations shardOperations = new ShardOperations(node, loop);
     loop.executeWith(shardOperations);
     HeartbeatSender sender = new HeartbeatSender(node, loop);
@@ -73,8 +75,7 @@ public final class KvServer implements AutoCloseable {
             .maxInboundMessageSize(config.maxValueBytes() + 64 * 1024)
             .addService(new KvServiceImpl(node, callExecutors.dataCalls()))
             .addService(
-                new AdminServiceImpl(
-                    node, new KeyspaceManager(node, loop), new ShardOperations(node, loop)))
+                new AdminServiceImpl(node, new KeyspaceManager(node, loop), shardOperations))
             .addService(new NodeServiceImpl(node, loop, sender))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

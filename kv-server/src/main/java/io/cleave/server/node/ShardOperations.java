@@ -1,5 +1,6 @@
 package io.cleave.server.node;
 
+import com.google.common.util.concurrent.Striped;
 import com.google.protobuf.ByteString;
 import io.cleave.api.RoutingKeys;
 import io.cleave.api.v1.KeyspaceDescriptor;
@@ -30,6 +31,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,16 @@ public final class ShardOperations {
   private final CleaveNode node;
   private final PlacementLoop loop;
 
+  /**
+   * One split or merge at a time per keyspace on this node. The admin API and the automatic policy
+   * both run operations here (on the meta leader). Two at once on overlapping shards went wrong: a
+   * manual merge of (40, 39) froze 39 while the policy merged 40 into 1, then resent its commit to
+   * the vanished shard 40 while 39 stayed frozen and refused writes for 20 s (ShardChurnIT, session
+   * 9). Each operation reads the map after taking the lock, so it sees what the one before did.
+   * Keyspaces still split and merge side by side (up to lock striping).
+   */
+  private final Striped<Lock> keyspaceLocks = Striped.lock(64);
+
   public ShardOperations(CleaveNode node, PlacementLoop loop) {
     this.node = node;
     this.loop = loop;
@@ -63,6 +76,21 @@ public final class ShardOperations {
    * check an automatic decision needs because the map may have moved on since it was made.
    */
   public SplitShardResponse split(long shardId, ByteString at, long expectedEpoch) {
+    return oneAtATimeInKeyspaceOf(shardId, () -> splitNow(shardId, at, expectedEpoch));
+  }
+
+  private <T> T oneAtATimeInKeyspaceOf(long shardId, Supplier<T> operation) {
+    int keyspaceId = shard(KeyspaceManager.await(node.readMap()), shardId).getKeyspaceId();
+    Lock lock = keyspaceLocks.get(keyspaceId);
+    lock.lock();
+    try {
+      return operation.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private SplitShardResponse splitNow(long shardId, ByteString at, long expectedEpoch) {
     ClusterMap map = KeyspaceManager.await(node.readMap());
     ShardDescriptor shard = shard(map, shardId);
     if (expectedEpoch >= 0 && shard.getEpoch() != expectedEpoch) {
@@ -134,6 +162,10 @@ public final class ShardOperations {
 
   /** Like {@link #merge(long, long)}, if both shards are still at the given epochs (-1: any). */
   public MergeShardsResponse merge(long leftId, long rightId, long leftEpoch, long rightEpoch) {
+    return oneAtATimeInKeyspaceOf(leftId, () -> mergeNow(leftId, rightId, leftEpoch, rightEpoch));
+  }
+
+  private MergeShardsResponse mergeNow(long leftId, long rightId, long leftEpoch, long rightEpoch) {
     ClusterMap map = KeyspaceManager.await(node.readMap());
     ShardDescriptor left = shard(map, leftId);
     ShardDescriptor right = shard(map, rightId);
