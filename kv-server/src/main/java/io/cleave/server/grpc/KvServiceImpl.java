@@ -463,7 +463,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       String keyspace, byte[] key, ReadConsistency consistency, ShardQuery query) {
     query.getKeysList().forEach(k -> ShardRouter.validateKey(k.toByteArray()));
     ShardStateMachine replica = router.replicaFor(keyspace, key);
-    return read(replica, consistency, query).thenApply(reply -> results(replica, reply));
+    return read(replica, consistency, query).thenApply(KvServiceImpl::keyResults);
   }
 
   /**
@@ -539,17 +539,22 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     return checked(replica, CleaveNode.parseReply(reply));
   }
 
+  /** The key results of {@code reply}; a shard or op error in it is thrown as a gRPC status. */
   private List<KeyResult> results(ShardStateMachine replica, RaftClientReply reply) {
-    return results(replica, checked(replica, reply));
+    return keyResults(checked(replica, reply));
   }
 
   /** The key results of {@code reply}; a shard or op error in it is thrown as a gRPC status. */
   private List<KeyResult> results(ShardStateMachine replica, ShardReply reply) {
-    ShardReply answer = checked(replica, reply);
-    if (!answer.hasResults()) {
-      throw GrpcErrors.unavailable("unexpected shard reply " + answer.getBodyCase());
+    return keyResults(checked(replica, reply));
+  }
+
+  /** The key results of a reply already {@link #checked}. */
+  private static List<KeyResult> keyResults(ShardReply checked) {
+    if (!checked.hasResults()) {
+      throw GrpcErrors.unavailable("unexpected shard reply " + checked.getBodyCase());
     }
-    return answer.getResults().getResultsList();
+    return checked.getResults().getResultsList();
   }
 
   /** {@code reply} itself, unless it is a shard or op error: then that error as a gRPC status. */

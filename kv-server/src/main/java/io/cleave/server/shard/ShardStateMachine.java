@@ -943,12 +943,11 @@ public final class ShardStateMachine extends BaseStateMachine {
             : Math.min(query.getLimit(), Limits.MAX_SCAN_PAGE_ENTRIES);
     ScanResponse.Builder page = ScanResponse.newBuilder();
     long[] bytes = {0};
-    byte[][] last = {null};
     store.scan(
         StorageKeys.dataKey(keyspaceId, Partitioning.RANGE, start),
         StorageKeys.rangeEnd(keyspaceId, end),
         (dataKey, raw) -> {
-          if (page.getEntriesCount() >= limit || bytes[0] >= Limits.SCAN_PAGE_BYTES) {
+          if (pageFull(page, limit, bytes[0])) {
             return false;
           }
           byte[] key = StorageKeys.userKey(Partitioning.RANGE, dataKey);
@@ -959,18 +958,17 @@ public final class ShardStateMachine extends BaseStateMachine {
                   .setValue(ByteString.copyFrom(value.value()))
                   .setVersion(value.version()));
           bytes[0] += key.length + value.value().length;
-          last[0] = key;
           return true;
         });
     ShardState after = state;
     if (after.getRetired() || after.getShard().getEpoch() != shard.getEpoch()) {
       return shardError(ShardError.Code.EPOCH_MISMATCH); // split or merged while read
     }
-    boolean full = page.getEntriesCount() >= limit || bytes[0] >= Limits.SCAN_PAGE_BYTES;
     byte[] resume = null;
-    if (full) {
+    if (pageFull(page, limit, bytes[0])) {
       // The smallest key after the last one returned: the same key with a zero byte appended.
-      resume = Arrays.copyOf(last[0], last[0].length + 1);
+      ByteString last = page.getEntries(page.getEntriesCount() - 1).getKey();
+      resume = Arrays.copyOf(last.toByteArray(), last.size() + 1);
     } else if (shardEndsFirst) {
       resume = shardEnd;
     }
@@ -983,6 +981,11 @@ public final class ShardStateMachine extends BaseStateMachine {
       stats.recordLoad(loadKey, Math.max(1, page.getEntriesCount()), System.currentTimeMillis());
     }
     return ShardReply.newBuilder().setScan(page).build();
+  }
+
+  /** Whether a scan page holds {@code limit} entries or {@link Limits#SCAN_PAGE_BYTES} bytes. */
+  private static boolean pageFull(ScanResponse.Builder page, int limit, long bytes) {
+    return page.getEntriesCount() >= limit || bytes >= Limits.SCAN_PAGE_BYTES;
   }
 
   // ---------------------------------------------------------------- snapshots
