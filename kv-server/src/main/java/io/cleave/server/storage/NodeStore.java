@@ -1,9 +1,15 @@
 package io.cleave.server.storage;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -41,6 +47,11 @@ public final class NodeStore implements AutoCloseable {
   private final LRUCache blockCache;
   private final Statistics statistics;
   private final WriteOptions writeOptions = new WriteOptions().setSync(false);
+  private final ExecutorService flusher =
+      Executors.newSingleThreadExecutor(
+          new ThreadFactoryBuilder().setNameFormat("cleave-store-flush").setDaemon(true).build());
+  // A background flush requested but not started yet; later requests join it.
+  private CompletableFuture<Void> queuedFlush;
 
   private NodeStore(RocksDB db, Options options, LRUCache blockCache, Statistics statistics) {
     this.db = db;
@@ -196,6 +207,37 @@ public final class NodeStore implements AutoCloseable {
     }
   }
 
+  /**
+   * {@link #flush} on the store's own thread: completes once everything written before the call is
+   * durable in SST files. Requests made while a flush waits to start share it, so shards asking at
+   * about the same time cost one flush.
+   */
+  public synchronized CompletableFuture<Void> flushInBackground() {
+    if (queuedFlush != null) {
+      return queuedFlush;
+    }
+    CompletableFuture<Void> flushed = new CompletableFuture<>();
+    queuedFlush = flushed;
+    try {
+      flusher.execute(
+          () -> {
+            synchronized (this) {
+              queuedFlush = null; // from here on, new requests need the next flush
+            }
+            try {
+              flush();
+              flushed.complete(null);
+            } catch (IOException | RuntimeException e) {
+              flushed.completeExceptionally(e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      queuedFlush = null;
+      flushed.completeExceptionally(new IOException("store closed", e));
+    }
+    return flushed;
+  }
+
   /** Makes everything written so far durable in SST files, waiting for the flush. */
   public void flush() throws IOException {
     try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
@@ -216,6 +258,15 @@ public final class NodeStore implements AutoCloseable {
 
   @Override
   public void close() {
+    // A background flush still running must end before the database closes under it.
+    flusher.shutdown();
+    try {
+      if (!flusher.awaitTermination(1, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("a store flush did not end within a minute");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     writeOptions.close();
     db.close();
     options.close();

@@ -1,6 +1,7 @@
 package io.cleave.server.shard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.cleave.api.Codecs;
@@ -815,7 +816,7 @@ class ShardStateMachineTest {
     LocalReplica before = counterShard();
     before.ops(add("c", 1));
     before.ops(add("c", 1));
-    assertThat(before.sm.takeSnapshot()).isEqualTo(2);
+    assertThat(snapshot(before.sm)).isEqualTo(2);
     before.ops(add("c", 1));
     before.ops(add("c", 1));
     List<LogEntryProto> log = List.copyOf(before.log);
@@ -870,12 +871,40 @@ class ShardStateMachineTest {
     shard.ops(put("a", "1"));
     shard.ops(put("b", "2"));
 
-    long index = shard.sm.takeSnapshot();
+    long index = snapshot(shard.sm);
 
     assertThat(index).isEqualTo(2);
     assertThat(shard.sm.getLatestSnapshot().getTermIndex()).isEqualTo(TermIndex.valueOf(TERM, 2));
     assertThat(ShardStateMachine.decodeTermIndex(store.get(StorageKeys.snapshotKey(1))))
         .isEqualTo(TermIndex.valueOf(TERM, 2));
+  }
+
+  @Test
+  void aSnapshotIsTheEntryAppliedWhenItsFlushStartedAndEntriesApplyMeanwhile() throws IOException {
+    LocalReplica shard = bytesShard(1, "", "");
+    shard.ops(put("a", "1"));
+    shard.ops(put("b", "2"));
+
+    // Ratis's apply thread asks: the flush starts in the background and nothing is reported yet,
+    // so Ratis purges nothing; the snapshot key is in the store, to be flushed with the entries.
+    assertThat(shard.sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(shard.sm.getLatestSnapshot()).isNull();
+    assertThat(ShardStateMachine.decodeTermIndex(store.get(StorageKeys.snapshotKey(1))))
+        .isEqualTo(TermIndex.valueOf(TERM, 2));
+    // The shard keeps applying while the store flushes.
+    shard.ops(put("c", "3"));
+
+    // Once the flush ended, the snapshot is the entry applied when it started, not a later one.
+    assertThat(snapshot(shard.sm)).isEqualTo(2);
+    assertThat(shard.sm.getLatestSnapshot().getTermIndex()).isEqualTo(TermIndex.valueOf(TERM, 2));
+    assertThat(shard.get("c").getPayload()).isEqualTo(bs("3"));
+    // The next request makes the next snapshot, from entry 3.
+    assertThat(snapshot(shard.sm)).isEqualTo(3);
+  }
+
+  /** Takes a snapshot as Ratis's apply thread does: asks until the background flush made one. */
+  private static long snapshot(ShardStateMachine sm) {
+    return await().until(sm::takeSnapshot, index -> index >= 0);
   }
 
   @Test
