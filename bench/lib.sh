@@ -49,14 +49,14 @@ cleave_start() {
   done
   cluster="${cluster%,}"
   CLEAVE_ENDPOINTS="${eps%,}"
-  cat >"$dir/logback.xml" <<'XML'
+  cat >"$dir/logback.xml" <<XML
 <configuration>
   <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
     <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{30} - %msg%n</pattern></encoder>
   </appender>
   <logger name="org.apache.ratis" level="WARN"/>
   <logger name="org.apache.ratis.client.impl.OrderedAsync" level="OFF"/>
-  <logger name="io.cleave" level="WARN"/>
+  <logger name="io.cleave" level="${CLEAVE_LOG_LEVEL:-WARN}"/>
   <root level="WARN"><appender-ref ref="OUT"/></root>
 </configuration>
 XML

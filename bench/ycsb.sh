@@ -20,6 +20,7 @@
 # bench/results/<timestamp>. Everything started is stopped on exit, Ctrl-C and TERM.
 #
 # Environment: CLEAVE_HEAP (server heap, default 1g; RheaKV gets RHEAKV_HEAP, default 1g),
+# CLEAVE_LOG_LEVEL (the nodes' io.cleave log level, default WARN; their logs are in the temp dir),
 # CLEAVE_PORT_BASE (default 27000), PEERS_DIR (default ../shared/bench next to the checkout),
 # CLEAVE_BENCH_BUILD (auto|1|0), YCSB_HEAP (default 1g), EXTRA_YCSB (extra -p options, all systems).
 set -uo pipefail
