@@ -52,11 +52,11 @@ public final class KvServer implements AutoCloseable {
     metrics.bindPlacement(loop);
     if (config.metricsPort() >= 0) {
       try {
-        int port = metrics.serve(config.self().host(), config.metricsPort());
+        int port = metrics.serve(config.listenHost(), config.metricsPort());
         LOG.info(
             "node {} serves metrics on http://{}:{}/metrics",
             config.self().nodeId(),
-            config.self().host(),
+            config.listenHost(),
             port);
       } catch (java.net.BindException e) {
         // Metrics are not worth refusing to serve data for (several nodes on one host share the
@@ -71,7 +71,7 @@ public final class KvServer implements AutoCloseable {
     this.callExecutors = new CallExecutors(config.self().nodeId());
     this.grpcServer =
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.self().host(), config.self().clientPort()))
+                new InetSocketAddress(config.listenHost(), config.self().clientPort()))
             .maxInboundMessageSize(config.maxValueBytes() + 64 * 1024)
             .addService(new KvServiceImpl(node, callExecutors.dataCalls()))
             .addService(

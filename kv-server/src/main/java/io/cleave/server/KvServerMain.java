@@ -33,8 +33,16 @@ public final class KvServerMain implements Callable<Integer> {
   @Option(
       names = "--host",
       defaultValue = "${env:CLEAVE_HOST:-127.0.0.1}",
-      description = "Address to listen on and advertise (default: ${DEFAULT-VALUE}).")
+      description =
+          "Address to advertise to other nodes and clients, and to listen on unless --listen-host is set (default: ${DEFAULT-VALUE}).")
   String host;
+
+  @Option(
+      names = "--listen-host",
+      defaultValue = "${env:CLEAVE_LISTEN_HOST:-}",
+      description =
+          "Address to listen on, e.g. 0.0.0.0 for every interface (default: the --host address).")
+  String listenHost;
 
   @Option(
       names = "--raft-port",
@@ -121,7 +129,8 @@ public final class KvServerMain implements Callable<Integer> {
         defaults.blockCacheBytes(),
         Math.min(3, cluster.size()) == 2 ? 1 : Math.min(3, cluster.size()),
         defaults.logSegmentBytes(),
-        metricsPort);
+        metricsPort,
+        listenHost);
   }
 
   @Override

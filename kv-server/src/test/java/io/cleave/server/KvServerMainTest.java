@@ -40,6 +40,20 @@ class KvServerMainTest {
     assertThat(config.maxValueBytes()).isEqualTo(1_048_576);
     assertThat(config.electionTimeoutMin()).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.snapshotThreshold()).isEqualTo(10_000);
+    assertThat(config.listenHost()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void aListenHostIsWhereTheNodeBindsWhileItStillAdvertisesItsHost() {
+    NodeConfig config = parse("--host=cleave-0.cleave.default.svc", "--listen-host=0.0.0.0");
+
+    assertThat(config.listenHost()).isEqualTo("0.0.0.0");
+    assertThat(config.self().host()).isEqualTo("cleave-0.cleave.default.svc");
+    assertThat(config.initialCluster())
+        .extracting(NodeAddress::host)
+        .containsExactly("cleave-0.cleave.default.svc");
+    // Without --listen-host the node binds to the address it advertises, as before.
+    assertThat(parse("--host=10.0.0.2").listenHost()).isEqualTo("10.0.0.2");
   }
 
   @Test

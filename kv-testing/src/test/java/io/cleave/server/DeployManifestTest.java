@@ -159,6 +159,9 @@ class DeployManifestTest {
         .as("the meta shard's 3 replicas are the 3 bootstrap pods")
         .containsExactlyElementsOf(bootstrapNodes("default"));
     assertThat(config.metricsPort()).isEqualTo(containerPort("metrics"));
+    assertThat(config.listenHost())
+        .as("nodes listen on every interface, so port-forward and the kubelet reach them")
+        .isEqualTo("0.0.0.0");
   }
 
   @ParameterizedTest

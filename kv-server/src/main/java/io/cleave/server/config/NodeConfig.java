@@ -24,6 +24,11 @@ import java.util.Optional;
  * @param metaReplicas replicas of the meta shard (3 or 5; fewer nodes means fewer)
  * @param logSegmentBytes size of a Raft log segment; the log is purged a whole closed segment at a
  *     time
+ * @param metricsPort port of the Prometheus endpoint; -1 for none, 0 for any free port
+ * @param listenHost the address the node's servers bind to (Raft, client gRPC, metrics); null or
+ *     blank binds to {@code self.host()}, the address it advertises. {@code 0.0.0.0} serves every
+ *     interface, e.g. in a pod, so that {@code kubectl port-forward} (which connects to the pod's
+ *     loopback) reaches it.
  */
 public record NodeConfig(
     NodeAddress self,
@@ -38,7 +43,8 @@ public record NodeConfig(
     long blockCacheBytes,
     int metaReplicas,
     long logSegmentBytes,
-    int metricsPort) {
+    int metricsPort,
+    String listenHost) {
 
   public NodeConfig {
     if (maxValueBytes <= 0 || maxValueBytes > 64 * 1024 * 1024) {
@@ -61,6 +67,7 @@ public record NodeConfig(
       throw new IllegalArgumentException("log segments below 16 KiB: " + logSegmentBytes);
     }
     initialCluster = List.copyOf(initialCluster);
+    listenHost = listenHost == null || listenHost.isBlank() ? self.host() : listenHost;
   }
 
   /** The configuration with the default log segment size (8 MiB). */
@@ -89,7 +96,8 @@ public record NodeConfig(
         blockCacheBytes,
         metaReplicas,
         8L * 1024 * 1024,
-        -1);
+        -1,
+        null);
   }
 
   /** The configuration without a metrics endpoint. */
@@ -119,7 +127,8 @@ public record NodeConfig(
         blockCacheBytes,
         metaReplicas,
         logSegmentBytes,
-        -1);
+        -1,
+        null);
   }
 
   /** A configuration with the documented defaults. */
@@ -138,7 +147,8 @@ public record NodeConfig(
         64L * 1024 * 1024,
         3,
         8L * 1024 * 1024,
-        -1);
+        -1,
+        null);
   }
 
   /** The nodes that hold the meta shard: the first ones of the initial cluster. */
@@ -186,6 +196,7 @@ public record NodeConfig(
     private int metaReplicas;
     private long logSegmentBytes;
     private int metricsPort;
+    private String listenHost;
 
     private Builder(NodeConfig c) {
       self = c.self;
@@ -201,6 +212,7 @@ public record NodeConfig(
       metaReplicas = c.metaReplicas;
       logSegmentBytes = c.logSegmentBytes;
       metricsPort = c.metricsPort;
+      listenHost = c.listenHost;
     }
 
     public Builder pluginDir(Optional<Path> value) {
@@ -253,6 +265,11 @@ public record NodeConfig(
       return this;
     }
 
+    public Builder listenHost(String value) {
+      listenHost = value;
+      return this;
+    }
+
     public NodeConfig build() {
       return new NodeConfig(
           self,
@@ -267,7 +284,8 @@ public record NodeConfig(
           blockCacheBytes,
           metaReplicas,
           logSegmentBytes,
-          metricsPort);
+          metricsPort,
+          listenHost);
     }
   }
 }

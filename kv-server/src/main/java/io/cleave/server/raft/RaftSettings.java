@@ -19,7 +19,7 @@ public final class RaftSettings {
     p.set(
         RaftServerConfigKeys.REMOVED_GROUPS_DIR_KEY,
         config.dataDir().resolve("raft-removed").toString());
-    p.set(GrpcConfigKeys.Server.HOST_KEY, config.self().host());
+    p.set(GrpcConfigKeys.Server.HOST_KEY, config.listenHost());
     p.set(GrpcConfigKeys.Server.PORT_KEY, Integer.toString(config.self().raftPort()));
 
     // Elections: ~1 s on a 2-core machine, where many groups share the CPU. A fresh group may
