@@ -85,11 +85,12 @@ public final class ShardStateMachine extends BaseStateMachine {
   private volatile RawValueType type;
   private volatile long durableAppliedIndex = -1;
   private volatile TermIndex snapshotTermIndex;
-  // The snapshot a background store flush is making durable, and that flush (takeSnapshot); null
-  // when none is under way. Used by Ratis's apply thread only.
-  private TermIndex flushingSnapshot;
-  private CompletableFuture<Void> snapshotFlush;
-  private long snapshotFlushStartNanos;
+  // The snapshot a background store flush is making durable (takeSnapshot); null when none is
+  // under way. Used by Ratis's apply thread only.
+  private PendingSnapshot pendingSnapshot;
+
+  /** A snapshot at {@code at}, durable once {@code flush} completes; asked for at startNanos. */
+  private record PendingSnapshot(TermIndex at, CompletableFuture<Void> flush, long startNanos) {}
 
   private final StateMachineStorage snapshotStorage =
       new StateMachineStorage() {
@@ -178,7 +179,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     durableAppliedIndex = applied == null ? -1 : applied.getIndex();
     logClockMillis = decodeLogClock(appliedBytes);
     snapshotTermIndex = decodeTermIndex(store.get(StorageKeys.snapshotKey(shardId)));
-    snapshotFlush = null; // a snapshot flushing from before a reload is older than the store now
+    pendingSnapshot = null; // a snapshot flushing from before a reload is older than the store now
     // Ratis replays from the snapshot index and requires the applied index to grow one entry at a
     // time, so start there; entries up to durableAppliedIndex are then skipped, not re-applied.
     setLastAppliedTermIndex(
@@ -1015,28 +1016,9 @@ public final class ShardStateMachine extends BaseStateMachine {
    */
   @Override
   public long takeSnapshot() throws IOException {
-    CompletableFuture<Void> flush = snapshotFlush;
-    if (flush != null) {
-      if (!flush.isDone()) {
-        return -1;
-      }
-      snapshotFlush = null;
-      TermIndex flushed = flushingSnapshot;
-      if (flush.isCompletedExceptionally()) {
-        LOG.warn("shard {}: store flush for the snapshot at {} failed", shardId, flushed);
-        return -1;
-      }
-      TermIndex installed = snapshotTermIndex;
-      if (installed != null && installed.getIndex() >= flushed.getIndex()) {
-        return -1; // a snapshot installed from the leader meanwhile is newer
-      }
-      snapshotTermIndex = flushed;
-      LOG.info(
-          "shard {}: snapshot at {} ({} ms in the background to flush the store)",
-          shardId,
-          flushed,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - snapshotFlushStartNanos));
-      return flushed.getIndex();
+    PendingSnapshot pending = pendingSnapshot;
+    if (pending != null) {
+      return reportWhenFlushed(pending);
     }
     TermIndex applied = getLastAppliedTermIndex();
     TermIndex last = snapshotTermIndex;
@@ -1051,10 +1033,33 @@ public final class ShardStateMachine extends BaseStateMachine {
     } catch (RocksDBException e) {
       throw new IOException(e);
     }
-    flushingSnapshot = applied;
-    snapshotFlushStartNanos = System.nanoTime();
-    snapshotFlush = store.flushInBackground();
+    pendingSnapshot = new PendingSnapshot(applied, store.flushInBackground(), System.nanoTime());
     return -1;
+  }
+
+  /**
+   * The pending snapshot's index once its flush ended and succeeded, else -1 (Ratis asks again).
+   */
+  private long reportWhenFlushed(PendingSnapshot pending) {
+    if (!pending.flush().isDone()) {
+      return -1;
+    }
+    pendingSnapshot = null;
+    if (pending.flush().isCompletedExceptionally()) {
+      LOG.warn("shard {}: store flush for the snapshot at {} failed", shardId, pending.at());
+      return -1;
+    }
+    TermIndex installed = snapshotTermIndex;
+    if (installed != null && installed.getIndex() >= pending.at().getIndex()) {
+      return -1; // a snapshot installed from the leader meanwhile is newer
+    }
+    snapshotTermIndex = pending.at();
+    LOG.info(
+        "shard {}: snapshot at {} ({} ms in the background to flush the store)",
+        shardId,
+        pending.at(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pending.startNanos()));
+    return pending.at().getIndex();
   }
 
   @Override
