@@ -39,9 +39,8 @@ public final class KvServer implements AutoCloseable {
   private final ScheduledExecutorService placement;
   private final HealthStatusManager health = new HealthStatusManager();
 
-  private KvServer(NodeConfig config) throws IOException {
-    ValueTypes types = ValueTypes.load(config.pluginDir(), List.of(new ClusterMapType()));
-    this.node = CleaveNode.start(config, types);
+  private KvServer(NodeConfig config, CleaveNode node) throws IOException {
+    this.node = node;
     this.loop = new PlacementLoop(node, PlacementSettings.defaults());
     // One instance for the placement loop and the admin API: it runs one split or merge at a time
     // per keyspace, whoever asked for it.
@@ -69,21 +68,28 @@ public final class KvServer implements AutoCloseable {
       }
     }
     this.callExecutors = new CallExecutors(config.self().nodeId());
-    this.grpcServer =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.listenHost(), config.self().clientPort()))
-            .maxInboundMessageSize(config.maxValueBytes() + 64 * 1024)
-            .addService(new KvServiceImpl(node, callExecutors.dataCalls()))
-            .addService(
-                new AdminServiceImpl(node, new KeyspaceManager(node, loop), shardOperations))
-            .addService(new NodeServiceImpl(node, loop, sender))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .intercept(metrics.grpcInterceptor())
-            .executor(callExecutors.dataCalls())
-            .callExecutor(callExecutors)
-            .build()
-            .start();
+    try {
+      this.grpcServer =
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(config.listenHost(), config.self().clientPort()))
+              .maxInboundMessageSize(config.maxValueBytes() + 64 * 1024)
+              .addService(new KvServiceImpl(node, callExecutors.dataCalls()))
+              .addService(
+                  new AdminServiceImpl(node, new KeyspaceManager(node, loop), shardOperations))
+              .addService(new NodeServiceImpl(node, loop, sender))
+              .addService(health.getHealthService())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .intercept(metrics.grpcInterceptor())
+              .executor(callExecutors.dataCalls())
+              .callExecutor(callExecutors)
+              .build()
+              .start();
+    } catch (IOException | RuntimeException e) {
+      callExecutors.close();
+      metrics.close();
+      throw e;
+    }
+
     long interval = config.heartbeatInterval().toMillis();
     this.heartbeats =
         Executors.newSingleThreadScheduledExecutor(daemon(config.self().nodeId() + "-heartbeat"));
@@ -102,7 +108,16 @@ public final class KvServer implements AutoCloseable {
 
   /** Starts a node; returns once it listens (the cluster may still be electing leaders). */
   public static KvServer start(NodeConfig config) throws IOException {
-    return new KvServer(config);
+    ValueTypes types = ValueTypes.load(config.pluginDir(), List.of(new ClusterMapType()));
+    CleaveNode node = CleaveNode.start(config, types);
+    try {
+      return new KvServer(config, node);
+    } catch (IOException | RuntimeException e) {
+      // Release the store's lock and the Raft port, so that starting again in this process (a
+      // test restarting a node, an embedding application retrying) can succeed.
+      node.close();
+      throw e;
+    }
   }
 
   public CleaveNode node() {

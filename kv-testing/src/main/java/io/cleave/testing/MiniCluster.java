@@ -114,10 +114,35 @@ public final class MiniCluster implements AutoCloseable {
 
   /** Starts (or restarts) node {@code index} on its ports and data directory. */
   public void startNode(int index) {
+    // A node restarted in this JVM binds the ports its previous incarnation just closed; should one
+    // not be free yet, the failed start has released everything it took, so starting again is safe.
+    // Any other failure is the test's to see at once.
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreException(PortTakenException.class)
+        .until(() -> tryStart(index));
+  }
+
+  private boolean tryStart(int index) {
     try {
       servers.set(index, KvServer.start(configs.get(index)));
+      return true;
     } catch (IOException e) {
+      // Netty's native transport reports it as its own exception, not a BindException.
+      for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+        if (cause instanceof java.net.BindException
+            || String.valueOf(cause.getMessage()).contains("Address already in use")) {
+          throw new PortTakenException(e);
+        }
+      }
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static final class PortTakenException extends RuntimeException {
+    PortTakenException(IOException cause) {
+      super(cause);
     }
   }
 

@@ -127,10 +127,22 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
   /** Opens the store, starts the Raft server and, on meta members, the meta shard. */
   public static CleaveNode start(NodeConfig config, ValueTypes types) throws IOException {
     NodeStore store = NodeStore.open(config.dataDir().resolve("store"), config.blockCacheBytes());
-    CleaveNode node = new CleaveNode(config, store, types);
-    node.raftServer.start();
-    if (node.isMetaMember()) {
-      node.ensureReplica(MetaShard.state(node.metaMemberIds()), node.metaGroup().getPeers());
+    CleaveNode node;
+    try {
+      node = new CleaveNode(config, store, types);
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    try {
+      node.raftServer.start();
+      if (node.isMetaMember()) {
+        node.ensureReplica(MetaShard.state(node.metaMemberIds()), node.metaGroup().getPeers());
+      }
+    } catch (IOException | RuntimeException e) {
+      // A node that failed to start holds nothing: its store lock and ports are free for a retry.
+      node.close();
+      throw e;
     }
     return node;
   }

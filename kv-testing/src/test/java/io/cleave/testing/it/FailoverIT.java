@@ -1,12 +1,18 @@
 package io.cleave.testing.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.client.Bytes;
 import io.cleave.client.CleaveClient;
 import io.cleave.client.KeyspaceOptions;
+import io.cleave.server.KvServer;
+import io.cleave.server.config.NodeConfig;
 import io.cleave.testing.MiniCluster;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -106,6 +112,29 @@ class FailoverIT {
         .until(() -> cluster.leaderOf(0) >= 0 && cluster.leaderOf(0) != metaLeader);
     cluster.startNode(metaLeader);
     cluster.awaitNodesAlive();
+    assertEveryAcknowledgedWriteReadable();
+  }
+
+  @Test
+  @Order(4)
+  void aNodeThatFailsToStartHoldsNothingAndStartsOnceItsPortIsFree() throws IOException {
+    int node = cluster.size() - 1;
+    cluster.stopNode(node);
+    NodeConfig config = cluster.config(node);
+    try (ServerSocket squatter = new ServerSocket()) {
+      squatter.bind(new InetSocketAddress("127.0.0.1", config.self().clientPort()));
+      // The store and the Raft port are taken before the client port fails to bind.
+      assertThatThrownBy(() -> KvServer.start(config))
+          .isInstanceOf(IOException.class)
+          .hasStackTraceContaining("Address already in use");
+      // Had the failed start kept the store open, RocksDB's lock would refuse this second open.
+      assertThatThrownBy(() -> KvServer.start(config))
+          .isInstanceOf(IOException.class)
+          .hasStackTraceContaining("Address already in use");
+    }
+    cluster.startNode(node);
+    cluster.awaitNodesAlive();
+    write(400, 420);
     assertEveryAcknowledgedWriteReadable();
   }
 }
