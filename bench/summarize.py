@@ -48,6 +48,28 @@ for (system, wl, t), reps in runs.items():
         print("| " + " | ".join(head + [op] + cells + [str(errs), la if first else ""]) + " |")
         first = False
 
+# CPU per operation in the measured window: the YCSB client's, and the rest of the box's (the system
+# under test, three server processes), from the % of one core each used and the throughput.
+cpu_rows = []
+for (system, wl, t), reps in runs.items():
+    client, other = [], []
+    for rs in reps.values():
+        x, c, o = num(rs[0]["throughput"]), num(rs[0].get("client_cpu_pct")), num(rs[0].get("other_cpu_pct"))
+        if x and c is not None and o is not None:
+            client.append(c / 100 * 1e6 / x)
+            other.append(o / 100 * 1e6 / x)
+    if client:
+        cpu_rows.append((system, wl, t, client, other))
+if cpu_rows:
+    us = lambda v: f"{v:,.0f}"
+    print()
+    print("CPU per operation in the measured window (us of CPU, medians):")
+    print()
+    print("| system | workload | threads | YCSB client | system under test |")
+    print("|---|---|---|---|---|")
+    for system, wl, t, client, other in cpu_rows:
+        print(f"| {system} | {wl} | {t} | {med(client, us)} | {med(other, us)} |")
+
 systems = list(dict.fromkeys(k[0] for k in tput))
 cleaves = [s for s in systems if s.startswith("cleave")]
 peers = [s for s in systems if not s.startswith("cleave")]
