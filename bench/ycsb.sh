@@ -106,6 +106,11 @@ if $WITH_PEERS; then
   SYSTEMS+=("etcd:1" "rheakv:1")
 fi
 
+# The peers' YCSB runs measure with kv-bench's HdrHistogram (2.2.2), as Cleave's do: the 2.1.4 their
+# harness brings needs javax.xml.bind (gone since Java 11) to write interval histograms, and YCSB's
+# status thread dies on it.
+HDR_JAR="$(tr ':' '\n' <<<"$BENCH_CP" | grep -m1 '/HdrHistogram-')"
+
 # Starts SYSTEM's cluster; sets YCSB_CP, YCSB_DB, YCSB_PROPS.
 start_system() {
   local sys="$1" shards="$2"
@@ -120,14 +125,14 @@ start_system() {
       export ETCD_BENCH_DIR="$WORK/etcd"
       PEER_STOP="$PEERS_DIR/etcd-cluster.sh stop"
       "$PEERS_DIR/etcd-cluster.sh" start >&2 || return 1
-      YCSB_CP="$PEERS_DIR/ycsb-etcd/target/classes:$PEERS_DIR/ycsb-etcd/target/lib/*"; YCSB_DB=bench.ycsb.EtcdClient
+      YCSB_CP="$HDR_JAR:$PEERS_DIR/ycsb-etcd/target/classes:$PEERS_DIR/ycsb-etcd/target/lib/*"; YCSB_DB=bench.ycsb.EtcdClient
       YCSB_PROPS=(-p "etcd.endpoints=$("$PEERS_DIR/etcd-cluster.sh" endpoints)" -p "etcd.serializable=$STALE")
       ;;
     rheakv)
       export RHEAKV_BENCH_DIR="$WORK/rheakv"
       PEER_STOP="$PEERS_DIR/rheakv-cluster.sh stop"
       "$PEERS_DIR/rheakv-cluster.sh" start 1 >&2 || return 1
-      YCSB_CP="$PEERS_DIR/ycsb-rheakv/target/classes:$PEERS_DIR/ycsb-rheakv/target/lib/*"; YCSB_DB=bench.ycsb.RheaKVClient
+      YCSB_CP="$HDR_JAR:$PEERS_DIR/ycsb-rheakv/target/classes:$PEERS_DIR/ycsb-rheakv/target/lib/*"; YCSB_DB=bench.ycsb.RheaKVClient
       local safe=true; $STALE && safe=false
       YCSB_PROPS=(-p "rheakv.servers=$("$PEERS_DIR/rheakv-cluster.sh" servers)" -p rheakv.regions=1 -p "rheakv.readOnlySafe=$safe")
       ;;
