@@ -1,6 +1,8 @@
 package io.cleave.testing;
 
 import io.cleave.client.CleaveClient;
+import io.cleave.internal.v1.KeyResult;
+import io.cleave.internal.v1.ShardQuery;
 import io.cleave.server.KvServer;
 import io.cleave.server.config.NodeAddress;
 import io.cleave.server.config.NodeConfig;
@@ -169,6 +171,27 @@ public final class MiniCluster implements AutoCloseable {
       }
     }
     return -1;
+  }
+
+  /** The last log index applied by a running node's replica of {@code shardId}. */
+  public long appliedIndex(int node, long shardId) {
+    return servers.get(node).node().division(shardId).orElseThrow().getInfo().getLastAppliedIndex();
+  }
+
+  /** What a running node's own replica of {@code shardId} answers, without Raft or routing. */
+  public List<KeyResult> answerLocally(int node, long shardId, ShardQuery query) {
+    try {
+      return servers
+          .get(node)
+          .node()
+          .localReplica(shardId)
+          .orElseThrow()
+          .answer(query)
+          .getResults()
+          .getResultsList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**

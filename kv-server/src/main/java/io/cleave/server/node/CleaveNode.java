@@ -24,6 +24,7 @@ import io.cleave.server.shard.ShardStateMachine;
 import io.cleave.server.shard.ValueTypes;
 import io.cleave.server.storage.NodeStore;
 import io.cleave.server.storage.StorageKeys;
+import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -56,6 +57,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.FileUtils;
 import org.apache.ratis.util.TimeDuration;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -129,6 +131,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     NodeStore store = NodeStore.open(config.dataDir().resolve("store"), config.blockCacheBytes());
     CleaveNode node;
     try {
+      deleteGroupDirectoriesWithoutState(config, store);
       node = new CleaveNode(config, store, types);
     } catch (IOException | RuntimeException e) {
       store.close();
@@ -145,6 +148,33 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
       throw e;
     }
     return node;
+  }
+
+  /**
+   * Deletes the Raft group directories of shards that have no state in the store. A removal removes
+   * the group first and the state last, but Ratis skips deleting the group's directory, and still
+   * reports success, when the removing thread is interrupted, as stopping the node does (found by
+   * ShardChurnIT in CI). The state machine cannot open such a group, and Ratis then refuses to
+   * start the whole node. Creating a replica writes its state before its group, so a directory
+   * without state is always what is left of a removal.
+   */
+  private static void deleteGroupDirectoriesWithoutState(NodeConfig config, NodeStore store)
+      throws IOException {
+    File[] directories = RaftSettings.storageDir(config).toFile().listFiles(File::isDirectory);
+    if (directories == null) {
+      return;
+    }
+    for (File directory : directories) {
+      Optional<Long> shardId = ShardGroups.shardIdOfDirectory(directory.getName());
+      if (shardId.isPresent() && store.get(StorageKeys.stateKey(shardId.get())) == null) {
+        LOG.warn(
+            "{}: deleting {}: shard {}'s replica here was removed before Ratis deleted its group",
+            config.self().nodeId(),
+            directory,
+            shardId.get());
+        FileUtils.deleteFully(directory);
+      }
+    }
   }
 
   public NodeConfig config() {
@@ -277,14 +307,13 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
       beingRemoved.put(shardId, ShardState.parseFrom(stateBytes));
     }
     try {
-      removeGroupAndData(shardId, deleteData, stateBytes);
+      removeGroupAndData(shardId, deleteData);
     } finally {
       beingRemoved.remove(shardId);
     }
   }
 
-  private void removeGroupAndData(long shardId, boolean deleteData, byte[] stateBytes)
-      throws IOException {
+  private void removeGroupAndData(long shardId, boolean deleteData) throws IOException {
     try {
       raftServer.groupManagement(
           GroupManagementRequest.newRemove(
@@ -298,6 +327,17 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
       // Not hosted (any more).
     }
     replicas.remove(shardId);
+    deleteReplicaFromStore(store, shardId, deleteData);
+    LOG.info("{}: replica of shard {} removed (data deleted: {})", nodeId(), shardId, deleteData);
+  }
+
+  /**
+   * The store's half of removing a replica, done after its group is gone: its state, applied and
+   * snapshot index, and with {@code deleteData} the keys of its range, in one write.
+   */
+  public static void deleteReplicaFromStore(NodeStore store, long shardId, boolean deleteData)
+      throws IOException {
+    byte[] stateBytes = store.get(StorageKeys.stateKey(shardId));
     try (WriteBatch batch = new WriteBatch()) {
       if (deleteData && stateBytes != null) {
         for (StorageKeys.Range range :
@@ -312,7 +352,6 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
     } catch (RocksDBException e) {
       throw new IOException(e);
     }
-    LOG.info("{}: replica of shard {} removed (data deleted: {})", nodeId(), shardId, deleteData);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.cleave.server.raft;
 
 import io.cleave.server.config.NodeConfig;
+import java.nio.file.Path;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -12,9 +13,14 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 public final class RaftSettings {
   private RaftSettings() {}
 
+  /** Where Ratis keeps the node's group directories (one per replica, named by group id). */
+  public static Path storageDir(NodeConfig config) {
+    return config.dataDir().resolve("raft");
+  }
+
   public static RaftProperties properties(NodeConfig config) {
     RaftProperties p = new RaftProperties();
-    p.set(RaftServerConfigKeys.STORAGE_DIR_KEY, config.dataDir().resolve("raft").toString());
+    p.set(RaftServerConfigKeys.STORAGE_DIR_KEY, storageDir(config).toString());
     // Default is /tmp/raft-server/removed-groups: keep everything under the data directory.
     p.set(
         RaftServerConfigKeys.REMOVED_GROUPS_DIR_KEY,

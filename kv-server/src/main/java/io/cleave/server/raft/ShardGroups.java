@@ -1,5 +1,6 @@
 package io.cleave.server.raft;
 
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.ratis.protocol.RaftGroupId;
 
@@ -21,5 +22,18 @@ public final class ShardGroups {
 
   public static long shardId(RaftGroupId groupId) {
     return groupId.getUuid().getLeastSignificantBits();
+  }
+
+  /** The shard whose group Ratis keeps in a directory of this name; empty if not one of ours. */
+  public static Optional<Long> shardIdOfDirectory(String name) {
+    UUID uuid;
+    try {
+      uuid = UUID.fromString(name);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    return uuid.getMostSignificantBits() == PREFIX
+        ? Optional.of(uuid.getLeastSignificantBits())
+        : Optional.empty();
   }
 }

@@ -3,18 +3,28 @@ package io.cleave.testing.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import io.cleave.api.RoutingKeys;
 import io.cleave.api.v1.ShardDescriptor;
 import io.cleave.client.Bytes;
 import io.cleave.client.CleaveClient;
 import io.cleave.client.KeyspaceOptions;
+import io.cleave.internal.v1.ShardQuery;
 import io.cleave.server.KvServer;
 import io.cleave.server.config.NodeConfig;
+import io.cleave.server.node.CleaveNode;
+import io.cleave.server.raft.RaftSettings;
+import io.cleave.server.raft.ShardGroups;
+import io.cleave.server.storage.NodeStore;
 import io.cleave.testing.MiniCluster;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -135,6 +145,57 @@ class FailoverIT {
     cluster.startNode(node);
     cluster.awaitNodesAlive();
     write(400, 420);
+    assertEveryAcknowledgedWriteReadable();
+  }
+
+  @Test
+  @Order(5)
+  void aNodeStartsAfterARemovalThatRatisLeftHalfDone() throws IOException {
+    ShardDescriptor shard =
+        client.blocking().admin().describeKeyspace("ha").getShards(0).getShard();
+    long shardId = shard.getShardId();
+    int node = (cluster.leaderOf(0) + 1) % cluster.size();
+    NodeConfig config = cluster.config(node);
+    cluster.stopNode(node);
+    // A removal interrupted by the node stopping: Ratis kept the group's directory, the store's
+    // half of the removal ran.
+    try (NodeStore store =
+        NodeStore.open(config.dataDir().resolve("store"), config.blockCacheBytes())) {
+      CleaveNode.deleteReplicaFromStore(store, shardId, true);
+    }
+    Path groupDirectory =
+        RaftSettings.storageDir(config).resolve(ShardGroups.groupId(shardId).getUuid().toString());
+    assertThat(groupDirectory).isDirectory();
+
+    // Before the fix, Ratis failed to open the group and the node did not start at all.
+    cluster.startNode(node);
+    // The shard still lists the node as a replica, so placement creates it again; it catches up.
+    write(420, 440);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () ->
+                cluster.appliedIndex(node, shardId)
+                    >= cluster.appliedIndex(cluster.leaderOf(shardId), shardId));
+    // The re-created replica holds every key of its range, as the leader's does.
+    List<ByteString> keys =
+        acknowledged.keySet().stream()
+            .map(key -> key.getBytes(StandardCharsets.UTF_8))
+            .filter(
+                key ->
+                    RoutingKeys.inRange(
+                        RoutingKeys.hash(key),
+                        shard.getStart().toByteArray(),
+                        shard.getEnd().toByteArray()))
+            .map(ByteString::copyFrom)
+            .toList();
+    assertThat(keys).isNotEmpty();
+    ShardQuery query =
+        ShardQuery.newBuilder().setKind(ShardQuery.Kind.GET).addAllKeys(keys).build();
+    assertThat(cluster.answerLocally(node, shardId, query))
+        .isEqualTo(cluster.answerLocally(cluster.leaderOf(shardId), shardId, query))
+        .allMatch(result -> result.getFound());
     assertEveryAcknowledgedWriteReadable();
   }
 }

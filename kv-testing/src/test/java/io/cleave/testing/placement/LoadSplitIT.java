@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * whose load is one key is reported hot instead of being split again and again.
  */
 class LoadSplitIT {
+  /** How long a load may run before what it should cause must have happened. */
+  private static final Duration LIMIT = Duration.ofSeconds(60);
+
   private static MiniCluster cluster;
   private static CleaveClient client;
 
@@ -59,12 +62,24 @@ class LoadSplitIT {
     client.blocking().batchPut(name, keys);
   }
 
-  /** Reads keys chosen by {@code keyOf} for {@code millis}, 32 in flight: well over 100/s. */
-  private static void load(String keyspace, IntFunction<Bytes> keyOf, long millis)
+  /**
+   * Reads keys chosen by {@code keyOf}, 32 in flight (well over 100/s), until {@code done} holds or
+   * {@code max} has passed, whichever is first. Load is measured over a recent window, so a
+   * condition it should cause is watched while the load runs, not after it stopped.
+   */
+  private static void loadUntil(
+      String keyspace, IntFunction<Bytes> keyOf, BooleanSupplier done, Duration max)
       throws InterruptedException {
     Semaphore inFlight = new Semaphore(32);
-    long end = System.currentTimeMillis() + millis;
-    for (int i = 0; System.currentTimeMillis() < end; i++) {
+    long start = System.currentTimeMillis();
+    long nextCheck = start;
+    for (int i = 0; System.currentTimeMillis() - start < max.toMillis(); i++) {
+      if (System.currentTimeMillis() >= nextCheck) {
+        if (done.getAsBoolean()) {
+          break;
+        }
+        nextCheck = System.currentTimeMillis() + 500;
+      }
       inFlight.acquire();
       CompletableFuture<?> get = client.get(keyspace, keyOf.apply(i));
       get.whenComplete((v, e) -> inFlight.release());
@@ -79,8 +94,8 @@ class LoadSplitIT {
   @Test
   void spreadLoadSplitsTheShard() throws InterruptedException {
     register("spread");
-    load("spread", i -> Bytes.utf8("k" + (i % 200)), 20_000);
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> shards("spread") >= 2);
+    loadUntil("spread", i -> Bytes.utf8("k" + (i % 200)), () -> shards("spread") >= 2, LIMIT);
+    assertThat(shards("spread")).isGreaterThanOrEqualTo(2);
   }
 
   @Test
@@ -88,19 +103,18 @@ class LoadSplitIT {
     register("hot");
     Bytes hot = Bytes.utf8("k7");
     ByteString hotRoutingKey = ByteString.copyFrom(RoutingKeys.hash(hot.toByteArray()));
-    load("hot", i -> hot, 15_000);
     // The 200 writes of register() may themselves count as load spread over many keys and split
     // the shard once; the hot key is then reported by whichever shard holds it.
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                client.blocking().admin().describeKeyspace("hot").getShardsList().stream()
-                    .anyMatch(s -> s.getHotRoutingKey().equals(hotRoutingKey)));
+    BooleanSupplier reported =
+        () ->
+            client.blocking().admin().describeKeyspace("hot").getShardsList().stream()
+                .anyMatch(s -> s.getHotRoutingKey().equals(hotRoutingKey));
+    loadUntil("hot", i -> hot, reported, LIMIT);
+    assertThat(reported.getAsBoolean()).isTrue();
     int shards = shards("hot");
     assertThat(shards).isLessThanOrEqualTo(2);
     // Still hot, still reported, never split for it.
-    load("hot", i -> hot, 5_000);
+    loadUntil("hot", i -> hot, () -> false, Duration.ofSeconds(5));
     assertThat(shards("hot")).isEqualTo(shards);
     assertThat(client.blocking().admin().describeKeyspace("hot").getShardsList())
         .anyMatch(s -> s.getHotRoutingKey().equals(hotRoutingKey));

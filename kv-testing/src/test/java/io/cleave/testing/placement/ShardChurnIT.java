@@ -15,8 +15,6 @@ import io.cleave.internal.v1.ShardState;
 import io.cleave.server.KvServer;
 import io.cleave.server.shard.ShardStateMachine;
 import io.cleave.testing.MiniCluster;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -233,8 +231,9 @@ class ShardChurnIT {
             .ignoreExceptions()
             .until(
                 () ->
-                    applied(restarted, shard.getShardId())
-                        >= applied(cluster.leaderOf(shard.getShardId()), shard.getShardId()));
+                    cluster.appliedIndex(restarted, shard.getShardId())
+                        >= cluster.appliedIndex(
+                            cluster.leaderOf(shard.getShardId()), shard.getShardId()));
         ShardQuery everyKey = ShardQuery.newBuilder().setKind(ShardQuery.Kind.GET).build();
         List<ByteString> owned = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
@@ -248,9 +247,9 @@ class ShardChurnIT {
         }
         assertThat(owned).isNotEmpty();
         ShardQuery query = everyKey.toBuilder().addAllKeys(owned).build();
-        List<KeyResult> onRestarted = answer(restarted, shard.getShardId(), query);
+        List<KeyResult> onRestarted = cluster.answerLocally(restarted, shard.getShardId(), query);
         List<KeyResult> onLeader =
-            answer(cluster.leaderOf(shard.getShardId()), shard.getShardId(), query);
+            cluster.answerLocally(cluster.leaderOf(shard.getShardId()), shard.getShardId(), query);
         assertThat(onRestarted).isEqualTo(onLeader);
         assertThat(onRestarted).allMatch(r -> r.getPayload().toStringUtf8().startsWith("after-"));
       }
@@ -258,31 +257,6 @@ class ShardChurnIT {
       if (cluster.server(stopped) == null) {
         cluster.startNode(stopped);
       }
-    }
-  }
-
-  private static long applied(int node, long shardId) {
-    return cluster
-        .server(node)
-        .node()
-        .division(shardId)
-        .orElseThrow()
-        .getInfo()
-        .getLastAppliedIndex();
-  }
-
-  private static List<KeyResult> answer(int node, long shardId, ShardQuery query) {
-    try {
-      return cluster
-          .server(node)
-          .node()
-          .localReplica(shardId)
-          .orElseThrow()
-          .answer(query)
-          .getResults()
-          .getResultsList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }
