@@ -128,7 +128,7 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
 
   /** Opens the store, starts the Raft server and, on meta members, the meta shard. */
   public static CleaveNode start(NodeConfig config, ValueTypes types) throws IOException {
-    NodeStore store = NodeStore.open(config.dataDir().resolve("store"), config.blockCacheBytes());
+    NodeStore store = openStore(config);
     CleaveNode node;
     try {
       deleteGroupDirectoriesWithoutState(config, store);
@@ -148,6 +148,11 @@ public final class CleaveNode implements ShardHost, AutoCloseable {
       throw e;
     }
     return node;
+  }
+
+  /** Opens the node's store, in its place under the data directory. */
+  public static NodeStore openStore(NodeConfig config) throws IOException {
+    return NodeStore.open(config.dataDir().resolve("store"), config.blockCacheBytes());
   }
 
   /**

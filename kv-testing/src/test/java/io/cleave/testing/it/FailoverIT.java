@@ -159,8 +159,7 @@ class FailoverIT {
     cluster.stopNode(node);
     // A removal interrupted by the node stopping: Ratis kept the group's directory, the store's
     // half of the removal ran.
-    try (NodeStore store =
-        NodeStore.open(config.dataDir().resolve("store"), config.blockCacheBytes())) {
+    try (NodeStore store = CleaveNode.openStore(config)) {
       CleaveNode.deleteReplicaFromStore(store, shardId, true);
     }
     Path groupDirectory =
